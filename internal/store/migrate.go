@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// MigrationResult says what Migrate applied.
+type MigrationResult struct {
+	Applied []string // file names of Chorus migrations applied now
+	Version int64    // schema version after migrating
+}
+
+// Migrate brings the schema up to date: Chorus's own numbered migrations for
+// this dialect (each in a transaction, forward only), then the job queue's.
+// It is safe to run while other processes use the database.
+func (s *DB) Migrate(ctx context.Context) (MigrationResult, error) {
+	dir := "migrations/sqlite"
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dir, dialect = "migrations/postgres", goose.DialectPostgres
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return MigrationResult{}, err
+	}
+	p, err := goose.NewProvider(dialect, s.db, sub)
+	if err != nil {
+		return MigrationResult{}, fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return MigrationResult{}, fmt.Errorf("apply migrations: %w", err)
+	}
+	var res MigrationResult
+	for _, r := range results {
+		res.Applied = append(res.Applied, r.Source.Path)
+	}
+	if res.Version, err = p.GetDBVersion(ctx); err != nil {
+		return res, err
+	}
+	if err := s.migrateJobs(ctx); err != nil {
+		return res, fmt.Errorf("apply job queue migrations: %w", err)
+	}
+	return res, nil
+}
+
+func (s *DB) migrateJobs(ctx context.Context) error {
+	if s.dialect == Postgres {
+		m, err := rivermigrate.New(riverdatabasesql.New(s.jobs), nil)
+		if err != nil {
+			return err
+		}
+		_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		return err
+	}
+	m, err := rivermigrate.New(riversqlite.New(s.jobs), nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
