@@ -60,7 +60,7 @@ var (
 //
 // Error() is Kind's text followed by Reason, e.g. "this is not a supported
 // audio file: it looks like a PNG image". Detail holds the last lines the
-// tool wrote to stderr (at most stderrTailSize bytes); it is meant for logs
+// tool wrote to stderr (at most 4 KiB); it is meant for logs
 // and must not be shown to users because it contains paths and jargon.
 type Error struct {
 	Kind   error  // ErrNotAudio, ErrUnreadable, ErrNoCover or ErrNotImage

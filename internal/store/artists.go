@@ -144,3 +144,10 @@ func (s *DB) artistSummaries(ctx context.Context, where string, limit, offset in
 	}
 	return out, rows.Err()
 }
+
+// ArtistMember returns the id of the member who manages the artist, 0 if none.
+func (tx *Tx) ArtistMember(ctx context.Context, artistID int64) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `SELECT COALESCE(member_id, 0) FROM artists WHERE id = ?`, artistID).Scan(&id)
+	return id, notFound(err, "artist")
+}

@@ -1,0 +1,76 @@
+package files
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// Staging is a private directory for one process's temporary files
+// (uploads being received, transcodes being written). It holds an exclusive
+// lock for the life of the process, so that a later process can tell the
+// staging directories of dead processes, remove them, and leave those of
+// live ones (an import beside a server) alone.
+type Staging struct {
+	Dir  string
+	lock *os.File
+}
+
+// NewStaging removes the staging directories under root left by processes
+// that died, then creates and locks a new one.
+func NewStaging(root string) (*Staging, error) {
+	if err := os.MkdirAll(root, 0o750); err != nil {
+		return nil, fmt.Errorf("create staging directory: %w", err)
+	}
+	removeDeadStaging(root)
+	dir, err := os.MkdirTemp(root, "proc-")
+	if err != nil {
+		return nil, err
+	}
+	lock, err := os.Create(filepath.Join(dir, ".lock"))
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("lock staging directory: %w", err)
+	}
+	return &Staging{Dir: dir, lock: lock}, nil
+}
+
+// Close removes the staging directory and its files.
+func (s *Staging) Close() error {
+	err := os.RemoveAll(s.Dir)
+	s.lock.Close()
+	return err
+}
+
+// CreateTemp creates a new temporary file in the staging directory.
+func (s *Staging) CreateTemp(pattern string) (*os.File, error) {
+	return os.CreateTemp(s.Dir, pattern)
+}
+
+func removeDeadStaging(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		f, err := os.Open(filepath.Join(dir, ".lock"))
+		if err != nil {
+			if os.IsNotExist(err) {
+				_ = os.RemoveAll(dir) // died before taking its lock
+			}
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.RemoveAll(dir)
+		}
+		f.Close()
+	}
+}

@@ -1,0 +1,188 @@
+// Package jobs runs Chorus's background work on a durable queue kept in the
+// same database as everything else (github.com/riverqueue/river): a job is
+// inserted in the same transaction as the change that needs it, survives
+// restarts, is retried with exponential backoff, and keeps the error of
+// every attempt.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"chorus/internal/store"
+)
+
+// MaxAttempts is how often a track's processing is tried before the track
+// is marked failed; River waits attempt⁴ seconds (plus jitter) between tries.
+const MaxAttempts = 5
+
+// ProcessTrackArgs asks for an uploaded track to be transcoded, measured
+// and given its waveform and artwork.
+type ProcessTrackArgs struct {
+	TrackID int64 `json:"track_id"`
+}
+
+// Kind names the job in the queue table.
+func (ProcessTrackArgs) Kind() string { return "process_track" }
+
+// InsertOpts makes a track have at most one waiting or running job.
+func (ProcessTrackArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// TrackProcessor does the work of a ProcessTrackArgs job. Attempt counts
+// from 1; final is true on the last attempt.
+type TrackProcessor interface {
+	ProcessTrack(ctx context.Context, trackID int64, attempt int, final bool) error
+}
+
+// ErrPermanent marks an error that retrying cannot fix (the file is not
+// audio, or is truncated); wrap it to fail the job at once.
+var ErrPermanent = errors.New("permanent failure")
+
+// Config configures a Queue.
+type Config struct {
+	// Workers is how many jobs run at once; 0 makes an insert-only queue
+	// that runs nothing (commands that only enqueue).
+	Workers int
+	// JobTimeout bounds one attempt. A job left running by a process that
+	// died is retried a little after this.
+	JobTimeout time.Duration
+	// Processor runs track jobs; required when Workers > 0.
+	Processor TrackProcessor
+	Logger    *slog.Logger
+}
+
+// Queue enqueues and runs jobs.
+type Queue struct {
+	client *river.Client[*sql.Tx]
+	run    bool
+}
+
+type processTrackWorker struct {
+	river.WorkerDefaults[ProcessTrackArgs]
+	p TrackProcessor
+}
+
+func (w *processTrackWorker) Work(ctx context.Context, job *river.Job[ProcessTrackArgs]) error {
+	final := job.Attempt >= job.MaxAttempts
+	err := w.p.ProcessTrack(ctx, job.Args.TrackID, job.Attempt, final)
+	if errors.Is(err, ErrPermanent) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// New builds a queue on db. It starts nothing; call Start to run jobs.
+func New(db *store.DB, cfg Config) (*Queue, error) {
+	var driver riverdriver.Driver[*sql.Tx]
+	if db.Dialect() == store.Postgres {
+		driver = riverdatabasesql.New(db.JobsSQL())
+	} else {
+		driver = riversqlite.New(db.JobsSQL())
+	}
+	rc := &river.Config{Logger: cfg.Logger}
+	if cfg.Logger == nil {
+		rc.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Workers > 0 {
+		if cfg.Processor == nil {
+			return nil, errors.New("jobs: a Processor is required to run jobs")
+		}
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &processTrackWorker{p: cfg.Processor})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		rc.JobTimeout = cfg.JobTimeout
+		rc.RescueStuckJobsAfter = cfg.JobTimeout + cfg.JobTimeout/10 + time.Second
+		rc.FetchPollInterval = 250 * time.Millisecond
+		rc.FetchCooldown = 50 * time.Millisecond
+	}
+	c, err := river.NewClient(driver, rc)
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return &Queue{client: c, run: cfg.Workers > 0}, nil
+}
+
+// Start begins running jobs until Stop.
+func (q *Queue) Start(ctx context.Context) error {
+	if !q.run {
+		return nil
+	}
+	return q.client.Start(ctx)
+}
+
+// Stop stops fetching new jobs and waits for running ones until ctx ends;
+// jobs still running then are cancelled and will be retried.
+func (q *Queue) Stop(ctx context.Context) error {
+	if !q.run {
+		return nil
+	}
+	err := q.client.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return errors.Join(err, q.client.StopAndCancel(cctx))
+}
+
+// EnqueueProcessTrack inserts a processing job for a track inside tx, so
+// that the job exists exactly when the change that needs it is committed.
+func (q *Queue) EnqueueProcessTrack(ctx context.Context, tx *store.Tx, trackID int64) error {
+	_, err := q.client.InsertTx(ctx, tx.SQL(), ProcessTrackArgs{TrackID: trackID}, nil)
+	return err
+}
+
+// JobInfo describes a job for the admin listing.
+type JobInfo struct {
+	ID          int64
+	Kind        string
+	State       string
+	Attempt     int
+	MaxAttempts int
+	Args        string
+	LastError   string
+	CreatedAt   time.Time
+	FinalizedAt time.Time
+}
+
+// List returns recent jobs in the given states (all states when empty), newest first.
+func (q *Queue) List(ctx context.Context, states []string, limit int) ([]JobInfo, error) {
+	params := river.NewJobListParams().First(limit).OrderBy(river.JobListOrderByID, river.SortOrderDesc)
+	if len(states) > 0 {
+		var st []rivertype.JobState
+		for _, s := range states {
+			st = append(st, rivertype.JobState(s))
+		}
+		params = params.States(st...)
+	}
+	res, err := q.client.JobList(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JobInfo, 0, len(res.Jobs))
+	for _, j := range res.Jobs {
+		info := JobInfo{ID: j.ID, Kind: j.Kind, State: string(j.State), Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
+			Args: string(j.EncodedArgs), CreatedAt: j.CreatedAt}
+		if j.FinalizedAt != nil {
+			info.FinalizedAt = *j.FinalizedAt
+		}
+		if n := len(j.Errors); n > 0 {
+			info.LastError = j.Errors[n-1].Error
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}

@@ -1,0 +1,173 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"chorus/internal/auth"
+	"chorus/internal/chorus"
+	"chorus/internal/store"
+)
+
+type ctxKey int
+
+const memberKey ctxKey = iota
+
+const sessionMemberID = "member_id"
+
+// member returns the logged-in member, or nil for a visitor. The member is
+// loaded once per request.
+func (s *Server) member(r *http.Request) *chorus.Member {
+	if m, ok := r.Context().Value(memberKey).(*chorus.Member); ok {
+		return m
+	}
+	id := s.sessions.GetInt64(r.Context(), sessionMemberID)
+	if id == 0 {
+		return nil
+	}
+	m, err := s.DB.Member(r.Context(), id)
+	if err != nil {
+		return nil
+	}
+	return &m
+}
+
+// requireMember sends visitors to the login page and runs fn for members.
+func (s *Server) requireMember(fn handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		m := s.member(r)
+		if m == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return nil
+			}
+			return chorus.ErrUnauthorized
+		}
+		return fn(w, r.WithContext(context.WithValue(r.Context(), memberKey, m)))
+	}
+}
+
+// FieldInfo is what a form says about one field: whether it is mandatory
+// and why it is asked for.
+type FieldInfo struct {
+	Name, Label, Type, Autocomplete string
+	Mandatory                       bool
+	Why                             string
+	Value, Error                    string
+}
+
+func signupFields(in auth.SignUp, inv *chorus.InvalidError) []FieldInfo {
+	errs := map[string]string{}
+	if inv != nil {
+		errs = inv.Fields
+	}
+	return []FieldInfo{
+		{Name: "email", Label: "Email address", Type: "email", Autocomplete: "email", Mandatory: true, Value: in.Email, Error: errs["email"],
+			Why: "Needed to log in and to reach you about your account. It is never shown to other members."},
+		{Name: "username", Label: "Username", Type: "text", Autocomplete: "username", Mandatory: true, Value: in.Username, Error: errs["username"],
+			Why: "Needed to identify you on Chorus. It is public: others see it beside what you post."},
+		{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password", Mandatory: true, Error: errs["password"],
+			Why: "Needed to protect your account. At least 8 characters; we store only a salted hash of it."},
+	}
+}
+
+func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "signup.html", "Sign up", map[string]any{"Fields": signupFields(auth.SignUp{}, nil)})
+}
+
+func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	in := auth.SignUp{Email: r.PostFormValue("email"), Username: r.PostFormValue("username"), Password: r.PostFormValue("password")}
+	err := in.Validate()
+	var m chorus.Member
+	if err == nil {
+		var hash string
+		if hash, err = auth.HashPassword(in.Password); err != nil {
+			return err
+		}
+		err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+			var err error
+			m, err = tx.CreateMember(r.Context(), store.NewMember{Email: in.Email, Username: in.Username, PasswordHash: hash})
+			return err
+		})
+	}
+	var inv *chorus.InvalidError
+	if errors.As(err, &inv) {
+		if wantsJSON(r) {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, "signup.html", "Sign up",
+			map[string]any{"Fields": signupFields(in, inv), "Error": inv.Message})
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(r, m.ID); err != nil {
+		return err
+	}
+	s.flash(r, "Welcome to Chorus, "+m.Username+"! Create an artist profile to publish your music.")
+	http.Redirect(w, r, "/studio", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) startSession(r *http.Request, memberID int64) error {
+	// A new token on login prevents session fixation (OWASP ASVS V7.2.4).
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessionMemberID, memberID)
+	return nil
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "login.html", "Log in", map[string]any{"Next": safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	login := strings.TrimSpace(r.PostFormValue("login"))
+	password := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	m, hash, err := s.DB.MemberCredentials(r.Context(), login)
+	switch {
+	case errors.Is(err, chorus.ErrNotFound):
+		auth.DummyCheck(password)
+		err = auth.ErrMismatch
+	case err == nil:
+		err = auth.CheckPassword(hash, password)
+	}
+	if errors.Is(err, auth.ErrMismatch) {
+		if wantsJSON(r) {
+			return chorus.Invalid("The email, username or password is not right.")
+		}
+		return s.render(w, r, http.StatusUnauthorized, "login.html", "Log in",
+			map[string]any{"Next": next, "Login": login, "Error": "The email, username or password is not right."})
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.startSession(r, m.ID); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/studio"
+	}
+	return next
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,47 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
+	"time"
+
+	"chorus/internal/chorus"
+	"chorus/internal/publishing"
+)
+
+var funcs = template.FuncMap{
+	// duration writes m:ss or h:mm:ss.
+	"duration": formatDuration,
+	"bytes":    publishing.FormatBytes,
+	"licence": func(id string) chorus.Licence {
+		l, _ := chorus.LicenceByID(id)
+		return l
+	},
+	"licences": chorus.Licences,
+	"date":     func(t time.Time) string { return t.Format("2 January 2006") },
+	"pathEscape": url.PathEscape,
+	"queryEscape": url.QueryEscape,
+	"join":       strings.Join,
+	"add":        func(a, b int) int { return a + b },
+	"sub":        func(a, b int) int { return a - b },
+	"peaksAttr": func(p []float32) string {
+		var b strings.Builder
+		for i, v := range p {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%.3g", v)
+		}
+		return b.String()
+	},
+}
+
+func formatDuration(d time.Duration) string {
+	sec := int(d.Round(time.Second) / time.Second)
+	if sec >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
+	}
+	return fmt.Sprintf("%d:%02d", sec/60, sec%60)
+}

@@ -1,0 +1,210 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"chorus/internal/chorus"
+	"chorus/internal/id3"
+	"chorus/internal/publishing"
+)
+
+// publicTrack loads the track named by the {id} path value if visitors may
+// see it; anything else is ErrNotFound.
+func (s *Server) publicTrack(r *http.Request) (chorus.Track, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return chorus.Track{}, chorus.ErrNotFound
+	}
+	t, err := s.DB.Track(r.Context(), id)
+	if err != nil {
+		return t, err
+	}
+	if !t.Public() {
+		return t, fmt.Errorf("track %d is not public: %w", id, chorus.ErrNotFound)
+	}
+	return t, nil
+}
+
+// stream serves the MP3 stream file with HTTP Range support (RFC 9110
+// §14), a strong ETag from its content hash and Last-Modified, so players
+// can seek and caches can revalidate.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.publicTrack(r)
+	if err != nil {
+		return err
+	}
+	f, err := s.Files.Open(r.Context(), t.StreamKey)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if rg := r.Header.Get("Range"); (rg == "" || strings.HasPrefix(rg, "bytes=0-")) && r.Method == http.MethodGet {
+		if err := s.DB.CountPlay(r.Context(), t.ID); err != nil {
+			s.Logger.Warn("count play", "track", t.ID, "err", err)
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "audio/mpeg")
+	h.Set("ETag", `"`+t.StreamHash+`"`)
+	h.Set("Cache-Control", "public, max-age=86400")
+	h.Set("Accept-Ranges", "bytes")
+	http.ServeContent(w, r, "", t.UpdatedAt, f)
+	return nil
+}
+
+// downloadName is "Artist - Title.ext" with characters that file systems
+// refuse replaced.
+func downloadName(t chorus.Track, ext string) string {
+	clean := strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\:*?"<>|`, r) || r < 0x20 {
+			return '_'
+		}
+		return r
+	}, t.ArtistName+" - "+t.Title)
+	return clean + ext
+}
+
+func setAttachment(w http.ResponseWriter, name string) {
+	ascii := strings.Map(func(r rune) rune {
+		if r > 0x7e || r < 0x20 || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	// RFC 6266 §4.3: a plain fallback and the UTF-8 form (RFC 8187).
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, rfc8187(name)))
+}
+
+func rfc8187(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strings.IndexByte("!#$&+-.^_`|~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func (s *Server) attribution(t chorus.Track) (chorus.Licence, string) {
+	l, _ := t.Licence()
+	return l, l.AttributionText(t.Title, t.ArtistName, s.BaseURL+"/tracks/"+strconv.FormatInt(t.ID, 10))
+}
+
+// downloadMP3 serves the MP3 with a fresh ID3v2.4 tag that carries the
+// title, artist, album, licence URL (WCOP) and attribution (TCOP, COMM), so
+// the licence travels with the file.
+func (s *Server) downloadMP3(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.publicTrack(r)
+	if err != nil {
+		return err
+	}
+	f, err := s.Files.Open(r.Context(), t.StreamKey)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	l, credit := s.attribution(t)
+	tag := id3.Tag{Title: t.Title, Artist: t.ArtistName, Album: t.AlbumTitle, Year: t.Year, TrackNumber: t.TrackNumber,
+		Copyright: credit, LicenceURL: l.URL, Comment: credit, SourceURL: s.BaseURL + "/tracks/" + strconv.FormatInt(t.ID, 10)}.Encode()
+	skip, err := id3.Size(f)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Seek(skip, io.SeekStart); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "audio/mpeg")
+	h.Set("Content-Length", strconv.FormatInt(int64(len(tag))+t.StreamSize-skip, 10))
+	h.Set("Link", `<`+l.URL+`>; rel="license"`)
+	h.Set("Last-Modified", t.UpdatedAt.UTC().Format(http.TimeFormat))
+	setAttachment(w, downloadName(t, ".mp3"))
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := w.Write(tag); err != nil {
+		return nil
+	}
+	_, _ = io.Copy(w, f)
+	return nil
+}
+
+// downloadOriginal serves the uploaded file when the artist allows it,
+// with the licence named in the Link header (RFC 8288 rel="license").
+func (s *Server) downloadOriginal(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.publicTrack(r)
+	if err != nil {
+		return err
+	}
+	if !t.DownloadOriginal {
+		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: "The artist has not made the original file of this track available for download. The MP3 is."}
+	}
+	f, err := s.Files.Open(r.Context(), t.OriginalKey)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	l, _ := s.attribution(t)
+	ext := "." + t.OriginalFormat
+	if t.OriginalFormat == "vorbis" {
+		ext = ".ogg"
+	}
+	w.Header().Set("Content-Type", t.OriginalMIME)
+	w.Header().Set("ETag", `"`+t.ContentHash+`"`)
+	w.Header().Set("Link", `<`+l.URL+`>; rel="license"`)
+	setAttachment(w, downloadName(t, ext))
+	http.ServeContent(w, r, "", t.CreatedAt, f)
+	return nil
+}
+
+func (s *Server) serveArtwork(w http.ResponseWriter, r *http.Request, key string) error {
+	size, err := strconv.Atoi(strings.TrimSuffix(r.PathValue("size"), ".jpg"))
+	if err != nil || key == "" || !validSize(size) {
+		return chorus.ErrNotFound
+	}
+	f, err := s.Files.Open(r.Context(), fmt.Sprintf("%s-%d.jpg", key, size))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "public, max-age=604800")
+	http.ServeContent(w, r, "", f.ModTime(), f)
+	return nil
+}
+
+func validSize(n int) bool {
+	for _, s := range publishing.CoverSizes() {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) trackCover(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.publicTrack(r)
+	if err != nil {
+		return err
+	}
+	return s.serveArtwork(w, r, t.CoverKey)
+}
+
+func (s *Server) artistPicture(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.DB.ArtistBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	return s.serveArtwork(w, r, a.PictureKey)
+}
+
+var _ = errors.New
+var _ = time.Second

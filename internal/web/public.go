@@ -1,0 +1,142 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"chorus/internal/chorus"
+	"chorus/internal/store"
+)
+
+const pageSize = 24
+
+// page returns the 1-based page number from ?page=, at least 1.
+func pageNumber(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 || n > 10000 {
+		return 1
+	}
+	return n
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	latest, _, err := s.DB.Tracks(r.Context(), store.TrackFilter{Order: store.NewestFirst, Limit: 12})
+	if err != nil {
+		return err
+	}
+	popular, _, err := s.DB.Tracks(r.Context(), store.TrackFilter{Order: store.MostPlayed, Limit: 12})
+	if err != nil {
+		return err
+	}
+	albums, err := s.DB.PublicAlbums(r.Context(), store.AlbumFilter{Limit: 8})
+	if err != nil {
+		return err
+	}
+	tags, err := s.DB.PopularTags(r.Context(), 20)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "home.html", "", map[string]any{"Latest": latest, "Popular": popular, "Albums": albums, "Tags": tags})
+}
+
+func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query().Get("q")
+	if len(q) > 200 {
+		q = q[:200]
+	}
+	p := pageNumber(r)
+	res, err := s.DB.Search(r.Context(), q, pageSize, (p-1)*pageSize)
+	if err != nil {
+		return err
+	}
+	if wantsJSON(r) {
+		type hit struct {
+			ID     int64  `json:"id"`
+			Title  string `json:"title"`
+			Artist string `json:"artist"`
+			Album  string `json:"album,omitempty"`
+		}
+		hits := []hit{}
+		for _, t := range res.Tracks {
+			hits = append(hits, hit{t.ID, t.Title, t.ArtistName, t.AlbumTitle})
+		}
+		return writeJSON(w, http.StatusOK, map[string]any{"query": q, "total": res.TotalTracks, "page": p, "tracks": hits})
+	}
+	return s.render(w, r, http.StatusOK, "search.html", "Search: "+q, map[string]any{"Q": q, "Result": res, "Page": p, "Pages": (res.TotalTracks + pageSize - 1) / pageSize})
+}
+
+func (s *Server) trackPage(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.publicTrack(r)
+	if err != nil {
+		return err
+	}
+	l, credit := s.attribution(t)
+	var album []chorus.Track
+	if t.AlbumID != 0 {
+		album, _, err = s.DB.Tracks(r.Context(), store.TrackFilter{AlbumID: t.AlbumID, Order: store.AlbumOrder, Limit: 500})
+		if err != nil {
+			return err
+		}
+	}
+	return s.render(w, r, http.StatusOK, "track.html", t.Title+" by "+t.ArtistName, map[string]any{"Track": t, "Licence": l, "Attribution": credit, "Album": album})
+}
+
+func (s *Server) albumPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return chorus.ErrNotFound
+	}
+	al, err := s.DB.PublicAlbum(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	tracks, _, err := s.DB.Tracks(r.Context(), store.TrackFilter{AlbumID: id, Order: store.AlbumOrder, Limit: 500})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "album.html", al.Title+" by "+al.ArtistName, map[string]any{"Album": al, "Tracks": tracks})
+}
+
+func (s *Server) artistsPage(w http.ResponseWriter, r *http.Request) error {
+	p := pageNumber(r)
+	artists, err := s.DB.PublicArtists(r.Context(), pageSize+1, (p-1)*pageSize)
+	if err != nil {
+		return err
+	}
+	more := len(artists) > pageSize
+	if more {
+		artists = artists[:pageSize]
+	}
+	return s.render(w, r, http.StatusOK, "artists.html", "Artists", map[string]any{"Artists": artists, "Page": p, "More": more})
+}
+
+func (s *Server) artistPage(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.DB.ArtistBySlug(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	p := pageNumber(r)
+	tracks, total, err := s.DB.Tracks(r.Context(), store.TrackFilter{ArtistID: a.ID, Order: store.NewestFirst, Limit: pageSize, Offset: (p - 1) * pageSize})
+	if err != nil {
+		return err
+	}
+	albums, err := s.DB.PublicAlbums(r.Context(), store.AlbumFilter{ArtistID: a.ID, Limit: 100})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "artist.html", a.Name, map[string]any{"Artist": a, "Tracks": tracks, "Total": total, "Albums": albums, "Page": p, "Pages": (total + pageSize - 1) / pageSize})
+}
+
+func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) error {
+	tag := store.NormaliseTag(r.PathValue("tag"))
+	p := pageNumber(r)
+	tracks, total, err := s.DB.Tracks(r.Context(), store.TrackFilter{Tag: tag, Order: store.MostPlayed, Limit: pageSize, Offset: (p - 1) * pageSize})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "tag.html", "#"+tag, map[string]any{"Tag": tag, "Tracks": tracks, "Total": total, "Page": p, "Pages": (total + pageSize - 1) / pageSize})
+}
+
+func (s *Server) licencesPage(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, "licences.html", "Licences", map[string]any{"Licences": chorus.Licences()})
+}

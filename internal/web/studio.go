@@ -1,0 +1,470 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path"
+	"strconv"
+	"strings"
+
+	"chorus/internal/chorus"
+	"chorus/internal/publishing"
+	"chorus/internal/store"
+)
+
+// studio is a member's publishing home: their artists, and each artist's
+// tracks in every state.
+func (s *Server) studio(w http.ResponseWriter, r *http.Request) error {
+	m := s.member(r)
+	artists, err := s.DB.ArtistsOfMember(r.Context(), m.ID)
+	if err != nil {
+		return err
+	}
+	type artistTracks struct {
+		Artist     chorus.Artist
+		Tracks     []chorus.Track
+		Processing bool
+	}
+	var list []artistTracks
+	processing := false
+	for _, a := range artists {
+		ts, _, err := s.DB.Tracks(r.Context(), store.TrackFilter{ArtistID: a.ID, All: true, Order: store.UploadedDesc, Limit: 500})
+		if err != nil {
+			return err
+		}
+		at := artistTracks{Artist: a, Tracks: ts}
+		for _, t := range ts {
+			if t.Status == chorus.TrackProcessing {
+				at.Processing, processing = true, true
+			}
+		}
+		list = append(list, at)
+	}
+	return s.render(w, r, http.StatusOK, "studio.html", "Studio", map[string]any{
+		"Artists": list, "Processing": processing, "ArtistFields": artistFields("", "", nil),
+	})
+}
+
+func artistFields(name, bio string, inv *chorus.InvalidError) []FieldInfo {
+	errs := map[string]string{}
+	if inv != nil {
+		errs = inv.Fields
+	}
+	return []FieldInfo{
+		{Name: "name", Label: "Artist name", Type: "text", Mandatory: true, Value: name, Error: errs["name"],
+			Why: "Shown publicly on your music and in its licence attribution."},
+		{Name: "bio", Label: "Biography", Type: "textarea", Value: bio, Error: errs["bio"],
+			Why: "Shown publicly on your artist page."},
+		{Name: "picture", Label: "Picture", Type: "file", Error: errs["picture"],
+			Why: "Shown publicly on your artist page. JPEG, PNG, GIF or WebP; we keep a resized copy without its metadata (such as location)."},
+	}
+}
+
+// createArtist makes an artist profile for the member, with an optional
+// picture (multipart form: name, bio, picture).
+func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
+	m := s.member(r)
+	r.Body = http.MaxBytesReader(w, r.Body, 20<<20)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return chorus.Invalid("The picture is larger than 20 MB.")
+		}
+		if !errors.Is(err, http.ErrNotMultipart) {
+			return chorus.Invalid("The form could not be read. Please try again.")
+		}
+	}
+	defer func() {
+		if r.MultipartForm != nil {
+			_ = r.MultipartForm.RemoveAll()
+		}
+	}()
+	name := chorus.CleanText(r.FormValue("name"), 100, false)
+	bio := chorus.CleanText(r.FormValue("bio"), 5000, true)
+	inv := &chorus.InvalidError{}
+	if name == "" {
+		inv.Add("name", "Enter the name you publish under.")
+	}
+	var pictureKey string
+	if f, hdr, err := r.FormFile("picture"); err == nil {
+		defer f.Close()
+		if hdr.Size > 0 {
+			key, err := s.storePicture(r, f)
+			if err != nil {
+				inv.Add("picture", err.Error())
+			}
+			pictureKey = key
+		}
+	}
+	var a chorus.Artist
+	err := inv.Err()
+	if err == nil {
+		err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+			var err error
+			a, err = tx.CreateArtist(r.Context(), chorus.Artist{MemberID: m.ID, Name: name, Bio: bio, PictureKey: pictureKey})
+			return err
+		})
+	}
+	if errors.As(err, &inv) {
+		if wantsJSON(r) {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, "studio.html", "Studio", map[string]any{"ArtistFields": artistFields(name, bio, inv)})
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(r, "Your artist profile \u201c"+a.Name+"\u201d is ready. Upload your music.")
+	http.Redirect(w, r, "/studio/upload?artist="+strconv.FormatInt(a.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// storePicture resizes an uploaded picture to every artwork size and
+// returns the key prefix; the error text is safe to show.
+func (s *Server) storePicture(r *http.Request, f io.Reader) (string, error) {
+	tmp, err := s.Publishing.Staging.CreateTemp("picture-*")
+	if err != nil {
+		return "", errors.New("the picture could not be stored; please try again")
+	}
+	defer os.Remove(tmp.Name())
+	_, err = io.Copy(tmp, f)
+	tmp.Close()
+	if err != nil {
+		return "", errors.New("the picture could not be received; please try again")
+	}
+	key := path.Join("artists", randomToken(12), "picture")
+	for _, size := range publishing.CoverSizes() {
+		out := fmt.Sprintf("%s-%d.jpg", tmp.Name(), size)
+		err := s.Publishing.Media.ResizeArtwork(r.Context(), tmp.Name(), size, out)
+		if err == nil {
+			err = s.Files.PutFile(r.Context(), fmt.Sprintf("%s-%d.jpg", key, size), out, "image/jpeg")
+		}
+		os.Remove(out)
+		if err != nil {
+			return "", errors.New("this file is not a picture we can read (use JPEG, PNG, GIF or WebP)")
+		}
+	}
+	return key, nil
+}
+
+// ownedArtists returns the member's artists, or an error telling them to
+// create one first.
+func (s *Server) ownedArtist(r *http.Request, idText string) (chorus.Artist, error) {
+	m := s.member(r)
+	artists, err := s.DB.ArtistsOfMember(r.Context(), m.ID)
+	if err != nil {
+		return chorus.Artist{}, err
+	}
+	if len(artists) == 0 {
+		return chorus.Artist{}, chorus.Invalid("Create an artist profile in your studio before uploading music.")
+	}
+	if idText == "" {
+		return artists[0], nil
+	}
+	id, _ := strconv.ParseInt(idText, 10, 64)
+	for _, a := range artists {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return chorus.Artist{}, chorus.ErrForbidden
+}
+
+func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request) error {
+	m := s.member(r)
+	artists, err := s.DB.ArtistsOfMember(r.Context(), m.ID)
+	if err != nil {
+		return err
+	}
+	if len(artists) == 0 {
+		s.flash(r, "Create an artist profile first: your music is published under its name.")
+		http.Redirect(w, r, "/studio", http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "upload.html", "Upload music", map[string]any{
+		"Artists": artists, "Selected": r.URL.Query().Get("artist"), "MaxBytes": s.MaxUploadBytes,
+	})
+}
+
+// UploadResult is one file's outcome in an upload, as shown on the page and
+// returned as JSON.
+type UploadResult struct {
+	File    string `json:"file"`
+	TrackID int64  `json:"track_id,omitempty"`
+	Title   string `json:"title,omitempty"`
+	Album   string `json:"album,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// upload receives one or many audio files as multipart/form-data, part by
+// part, streaming each to storage; the "artist" field must come before the
+// files. Each file is accepted or refused on its own; the status is 200 when
+// every file was accepted and 4xx when any was refused.
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
+	// Bound the whole request; each file is also bounded by MaxUploadBytes.
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUploadBytes*50+(10<<20))
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return chorus.Invalid("Choose one or more audio files to upload.")
+	}
+	var artist chorus.Artist
+	var results []UploadResult
+	refused, tooLarge := 0, false
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				tooLarge = true
+				break
+			}
+			return chorus.Invalid("The upload was interrupted or malformed. Please try again.")
+		}
+		if part.FormName() == "artist" {
+			v, _ := io.ReadAll(io.LimitReader(part, 32))
+			if artist, err = s.ownedArtist(r, strings.TrimSpace(string(v))); err != nil {
+				return err
+			}
+			continue
+		}
+		if part.FormName() != "files" || part.FileName() == "" {
+			continue
+		}
+		if artist.ID == 0 {
+			if artist, err = s.ownedArtist(r, ""); err != nil {
+				return err
+			}
+		}
+		in, err := s.Publishing.Ingest(r.Context(), publishing.Upload{ArtistID: artist.ID, FileName: part.FileName(), Body: part})
+		res := UploadResult{File: part.FileName(), TrackID: in.TrackID, Title: in.Title, Album: in.Album}
+		var re *publishing.RefusedError
+		switch {
+		case errors.As(err, &re):
+			res.Error, res.TrackID = re.Reason, 0
+			refused++
+			if errors.Is(err, chorus.ErrTooLarge) {
+				tooLarge = true
+			}
+		case err != nil:
+			return err
+		}
+		results = append(results, res)
+	}
+	if len(results) == 0 {
+		return chorus.Invalid("Choose one or more audio files to upload.")
+	}
+	status := http.StatusOK
+	if refused > 0 {
+		status = http.StatusUnprocessableEntity
+		if tooLarge && refused == len(results) {
+			status = http.StatusRequestEntityTooLarge
+		}
+	}
+	if wantsJSON(r) {
+		return writeJSON(w, status, map[string]any{"artist_id": artist.ID, "results": results})
+	}
+	return s.render(w, r, status, "uploaded.html", "Upload results", map[string]any{
+		"Artist": artist, "Results": results, "Refused": refused, "Accepted": len(results) - refused,
+	})
+}
+
+// ownedTrack loads a track the current member manages.
+func (s *Server) ownedTrack(r *http.Request) (chorus.Track, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return chorus.Track{}, chorus.ErrNotFound
+	}
+	t, err := s.DB.Track(r.Context(), id)
+	if err != nil {
+		return t, err
+	}
+	a, err := s.DB.Artist(r.Context(), t.ArtistID)
+	if err != nil {
+		return t, err
+	}
+	if a.MemberID != s.member(r).ID {
+		return t, chorus.ErrNotFound // do not reveal others' drafts
+	}
+	return t, nil
+}
+
+func (s *Server) editTrackForm(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.ownedTrack(r)
+	if err != nil {
+		return err
+	}
+	return s.renderEdit(w, r, http.StatusOK, t, nil)
+}
+
+func (s *Server) renderEdit(w http.ResponseWriter, r *http.Request, status int, t chorus.Track, inv *chorus.InvalidError) error {
+	errs := map[string]string{}
+	msg := ""
+	if inv != nil {
+		errs, msg = inv.Fields, inv.Message
+	}
+	return s.render(w, r, status, "edit_track.html", "Edit \u201c"+t.Title+"\u201d", map[string]any{
+		"Track": t, "Errors": errs, "Error": msg, "Tags": strings.Join(t.Tags, ", "),
+	})
+}
+
+// parseTrackEdit reads the edit form. The licence has no default: the
+// artist must choose one (CC licences are chosen by the licensor).
+func parseTrackEdit(r *http.Request, t chorus.Track) (store.TrackEdit, *chorus.InvalidError) {
+	inv := &chorus.InvalidError{}
+	e := store.TrackEdit{
+		Title:            chorus.CleanText(r.PostFormValue("title"), 200, false),
+		AlbumTitle:       chorus.CleanText(r.PostFormValue("album"), 200, false),
+		LicenceID:        r.PostFormValue("licence"),
+		DownloadOriginal: r.PostFormValue("download_original") == "on",
+	}
+	if e.Title == "" {
+		inv.Add("title", "Give the track a title.")
+	}
+	if v := strings.TrimSpace(r.PostFormValue("track_number")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 999 {
+			inv.Add("track_number", "Use a number from 1 to 999, or leave it empty.")
+		}
+		e.TrackNumber = n
+	}
+	if v := strings.TrimSpace(r.PostFormValue("year")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1000 || n > 2100 {
+			inv.Add("year", "Use a four-digit year, or leave it empty.")
+		}
+		e.Year = n
+	}
+	for _, tag := range strings.Split(r.PostFormValue("tags"), ",") {
+		if tag = store.NormaliseTag(tag); tag != "" {
+			e.Tags = append(e.Tags, tag)
+		}
+	}
+	if len(e.Tags) > 20 {
+		inv.Add("tags", "Use at most 20 tags.")
+	}
+	if e.LicenceID != "" {
+		if _, err := chorus.LicenceByID(e.LicenceID); err != nil {
+			inv.Add("licence", "Choose one of the licences listed.")
+		}
+	}
+	return e, inv
+}
+
+// editTrack saves the edit form; the button pressed decides whether the
+// track is also published ("publish") or withdrawn ("unpublish").
+func (s *Server) editTrack(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.ownedTrack(r)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	e, inv := parseTrackEdit(r, t)
+	action := r.PostFormValue("action")
+	if action == "publish" && e.LicenceID == "" {
+		inv.Add("licence", "Choose a licence before publishing.")
+	}
+	if inv.Err() != nil {
+		if wantsJSON(r) {
+			return inv
+		}
+		return s.renderEdit(w, r, http.StatusUnprocessableEntity, t, inv)
+	}
+	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		if err := tx.EditTrack(r.Context(), t.ID, e); err != nil {
+			return err
+		}
+		switch action {
+		case "publish":
+			return tx.SetPublished(r.Context(), t.ID, true)
+		case "unpublish":
+			return tx.SetPublished(r.Context(), t.ID, false)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case action == "publish" && t.Status == chorus.TrackReady:
+		s.flash(r, "\u201c"+e.Title+"\u201d is published.")
+	case action == "publish":
+		s.flash(r, "\u201c"+e.Title+"\u201d will be published as soon as its processing is done.")
+	case action == "unpublish":
+		s.flash(r, "\u201c"+e.Title+"\u201d is no longer public.")
+	default:
+		s.flash(r, "Saved.")
+	}
+	http.Redirect(w, r, "/studio/tracks/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) retryTrack(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.ownedTrack(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Publishing.Retry(r.Context(), t.ID); err != nil {
+		return err
+	}
+	s.flash(r, "Processing of \u201c"+t.Title+"\u201d starts again.")
+	http.Redirect(w, r, "/studio/tracks/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// bulkPublish sets one licence and download choice on several of the
+// member's tracks and publishes them (the review step after an upload).
+func (s *Server) bulkPublish(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 256<<10)
+	if err := r.ParseForm(); err != nil {
+		return chorus.Invalid("The form could not be read.")
+	}
+	licence := r.PostFormValue("licence")
+	if _, err := chorus.LicenceByID(licence); err != nil {
+		inv := &chorus.InvalidError{Message: "Choose a licence for these tracks before publishing."}
+		inv.Add("licence", "Choose a licence.")
+		return inv
+	}
+	download := r.PostFormValue("download_original") == "on"
+	m := s.member(r)
+	var n int
+	err := s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		for _, v := range r.PostForm["track"] {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				continue
+			}
+			t, err := tx.Track(r.Context(), id)
+			if err != nil {
+				return err
+			}
+			owner, err := tx.ArtistMember(r.Context(), t.ArtistID)
+			if err != nil {
+				return err
+			}
+			if owner != m.ID {
+				return chorus.ErrForbidden
+			}
+			if err := tx.EditTrack(r.Context(), id, store.TrackEdit{Title: t.Title, AlbumTitle: t.AlbumTitle, TrackNumber: t.TrackNumber,
+				Year: t.Year, Tags: t.Tags, LicenceID: licence, DownloadOriginal: download}); err != nil {
+				return err
+			}
+			if err := tx.SetPublished(r.Context(), id, true); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.flash(r, fmt.Sprintf("%d track(s) published. Each appears publicly as soon as its processing is done.", n))
+	http.Redirect(w, r, "/studio", http.StatusSeeOther)
+	return nil
+}
