@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -36,7 +37,34 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "home.html", "", map[string]any{"Latest": latest, "Popular": popular, "Albums": albums, "Tags": tags})
+	covers, err := s.albumCovers(r.Context(), albums)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "home.html", "", map[string]any{"Latest": latest, "Popular": popular, "Albums": albums, "Tags": tags, "Covers": covers})
+}
+
+// albumCovers maps each album's ID to the ID of one of its public tracks
+// that has artwork, so that pages can show /tracks/{id}/cover/{size}.
+// Albums without artwork are absent (pages draw a placeholder).
+func (s *Server) albumCovers(ctx context.Context, albums []chorus.Album) (map[int64]int64, error) {
+	covers := make(map[int64]int64, len(albums))
+	for _, al := range albums {
+		if al.CoverKey == "" {
+			continue
+		}
+		ts, _, err := s.DB.Tracks(ctx, store.TrackFilter{AlbumID: al.ID, Order: store.AlbumOrder, Limit: 100})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			if t.CoverKey != "" {
+				covers[al.ID] = t.ID
+				break
+			}
+		}
+	}
+	return covers, nil
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
@@ -62,7 +90,15 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		}
 		return writeJSON(w, http.StatusOK, map[string]any{"query": q, "total": res.TotalTracks, "page": p, "tracks": hits})
 	}
-	return s.render(w, r, http.StatusOK, "search.html", "Search: "+q, map[string]any{"Q": q, "Result": res, "Page": p, "Pages": (res.TotalTracks + pageSize - 1) / pageSize})
+	covers, err := s.albumCovers(r.Context(), res.Albums)
+	if err != nil {
+		return err
+	}
+	title := "Search"
+	if q != "" {
+		title = "Search: " + q
+	}
+	return s.render(w, r, http.StatusOK, "search.html", title, map[string]any{"Q": q, "Result": res, "Page": p, "Pages": (res.TotalTracks + pageSize - 1) / pageSize, "Covers": covers})
 }
 
 func (s *Server) trackPage(w http.ResponseWriter, r *http.Request) error {
@@ -94,7 +130,19 @@ func (s *Server) albumPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "album.html", al.Title+" by "+al.ArtistName, map[string]any{"Album": al, "Tracks": tracks})
+	// Cover is a track whose artwork stands for the album (zero if none).
+	var cover chorus.Track
+	for _, t := range tracks {
+		if t.CoverKey != "" {
+			cover = t
+			break
+		}
+	}
+	var first chorus.Track
+	if len(tracks) > 0 {
+		first = tracks[0]
+	}
+	return s.render(w, r, http.StatusOK, "album.html", al.Title+" by "+al.ArtistName, map[string]any{"Album": al, "Tracks": tracks, "Cover": cover, "First": first})
 }
 
 func (s *Server) artistsPage(w http.ResponseWriter, r *http.Request) error {
@@ -124,7 +172,11 @@ func (s *Server) artistPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "artist.html", a.Name, map[string]any{"Artist": a, "Tracks": tracks, "Total": total, "Albums": albums, "Page": p, "Pages": (total + pageSize - 1) / pageSize})
+	covers, err := s.albumCovers(r.Context(), albums)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "artist.html", a.Name, map[string]any{"Artist": a, "Tracks": tracks, "Total": total, "Albums": albums, "Page": p, "Pages": (total + pageSize - 1) / pageSize, "Covers": covers})
 }
 
 func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"chorus/internal/config"
+)
+
+const adminUsage = `Usage: chorus admin COMMAND [flags]
+
+Commands:
+  jobs [--state STATE] [--limit N]   list background jobs, newest first, with their last error
+                                     (states: available, running, retryable, scheduled, completed, cancelled, discarded)
+`
+
+func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, adminUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "jobs":
+		return adminJobs(ctx, args[1:], getenv, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "chorus admin: unknown command %q\n\n%s", args[0], adminUsage)
+	return errUsage
+}
+
+func adminJobs(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var state string
+	var limit int
+	cfg, _, err := parseFlags("admin jobs", "admin jobs [flags]", args, getenv, stderr, config.Options{}, func(fs *flag.FlagSet) {
+		fs.StringVar(&state, "state", "", "only jobs in this state")
+		fs.IntVar(&limit, "limit", 50, "at most this many jobs")
+	})
+	if err != nil {
+		return err
+	}
+	d, err := openDeps(ctx, cfg, newLogger(stderr, getenv), false)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	_, q, err := d.publishing(cfg, 0)
+	if err != nil {
+		return err
+	}
+	var states []string
+	if state != "" {
+		states = []string{state}
+	}
+	list, err := q.List(ctx, states, limit)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(stdout, "No jobs.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPT\tARGS\tCREATED\tLAST ERROR")
+	for _, j := range list {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", j.ID, j.Kind, j.State, j.Attempt, j.MaxAttempts, j.Args,
+			j.CreatedAt.Format("2006-01-02 15:04:05"), strings.ReplaceAll(j.LastError, "\n", " "))
+	}
+	return tw.Flush()
+}

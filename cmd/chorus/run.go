@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os/exec"
+	"strings"
+
+	"chorus/internal/config"
+	"chorus/internal/files"
+	"chorus/internal/jobs"
+	"chorus/internal/media"
+	"chorus/internal/publishing"
+	"chorus/internal/store"
+)
+
+// errUsage is returned after usage was printed, so main adds nothing.
+var errUsage = errors.New("usage")
+
+const usage = `Chorus: free music, published, found and streamed.
+
+Usage:
+  chorus serve   [flags]                 run the web server (default 127.0.0.1:8080, data in ./chorus-data)
+  chorus import  --artist NAME [flags] PATH...
+                                         import audio files and folders as an artist
+  chorus migrate [flags]                 bring the database schema up to date
+  chorus admin   jobs [flags]            list background jobs and their last errors
+
+Run "chorus COMMAND --help" for the flags of a command. Every flag can also be
+set through its CHORUS_* environment variable, shown in the flag's help.
+`
+
+// run is the whole program; main only hands over to it. Tests call it with
+// their own arguments, environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprintf(stderr, "chorus: unknown command %q\n\n%s", cmd, usage)
+	return errUsage
+}
+
+// parseFlags builds the configuration of a subcommand. It returns errUsage
+// after printing help for --help, and a clear error for bad settings.
+func parseFlags(name, synopsis string, args []string, getenv func(string) string, stderr io.Writer, opt config.Options, extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet("chorus "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var cfg config.Config
+	cfg.Bind(fs, opt)
+	if extra != nil {
+		extra(fs)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: chorus %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	// Flags may come after paths too ("import DIR --artist X"): parse,
+	// set the first positional argument aside, and go on.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return cfg, fs, errUsage
+			}
+			return cfg, fs, fmt.Errorf("%s: %w", name, err)
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			positional = append(positional, rest[1:]...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	_ = fs.Parse(append([]string{"--"}, positional...))
+	if err := cfg.Resolve(fs, getenv); err != nil {
+		return cfg, fs, fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	return cfg, fs, nil
+}
+
+// deps are the parts every command that touches data opens.
+type deps struct {
+	db      *store.DB
+	files   *files.Store
+	staging *files.Staging
+	media   media.Tool
+	logger  *slog.Logger
+}
+
+func openDeps(ctx context.Context, cfg config.Config, logger *slog.Logger, needMedia bool) (*deps, error) {
+	d := &deps{logger: logger, media: media.Tool{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe}}
+	if needMedia {
+		for _, bin := range []string{cfg.FFmpeg, cfg.FFprobe} {
+			if _, err := exec.LookPath(bin); err != nil {
+				return nil, fmt.Errorf("%s not found: Chorus needs ffmpeg and ffprobe to process audio. Install them (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg) or point --ffmpeg/--ffprobe at them", bin)
+			}
+		}
+	}
+	var err error
+	d.db, err = store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.db.Migrate(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	if d.files, err = files.Open(ctx, cfg.BlobURL); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	if d.staging, err = files.NewStaging(cfg.TempDir()); err != nil {
+		d.close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *deps) close() {
+	if d.staging != nil {
+		d.staging.Close()
+	}
+	if d.files != nil {
+		d.files.Close()
+	}
+	d.db.Close()
+}
+
+// publishing builds the publishing service and its job queue with the
+// given number of workers (0: enqueue only).
+func (d *deps) publishing(cfg config.Config, workers int) (*publishing.Service, *jobs.Queue, error) {
+	svc := &publishing.Service{DB: d.db, Files: d.files, Media: d.media, Staging: d.staging, MaxBytes: cfg.MaxUploadBytes, Logger: d.logger}
+	q, err := jobs.New(d.db, jobs.Config{Workers: workers, JobTimeout: cfg.JobTimeout, Processor: svc, Logger: d.logger.With("component", "jobs")})
+	if err != nil {
+		return nil, nil, err
+	}
+	svc.Queue = q
+	return svc, q, nil
+}
+
+func newLogger(w io.Writer, getenv func(string) string) *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(getenv("CHORUS_LOG_LEVEL")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"chorus/internal/config"
+	"chorus/internal/web"
+)
+
+// runServe runs the web server and the background workers until ctx ends
+// (SIGINT or SIGTERM), then drains: it stops accepting connections, lets
+// running streams and requests finish and running jobs complete for up to
+// --shutdown-timeout; jobs still running after that are retried later.
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, _, err := parseFlags("serve", "serve [flags]", args, getenv, stderr, config.Options{Server: true}, nil)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, getenv)
+	d, err := openDeps(ctx, cfg, logger, true)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if n, err := d.files.RemoveAbandoned(10 * time.Minute); err != nil {
+		logger.Warn("clean up abandoned files", "err", err)
+	} else if n > 0 {
+		logger.Info("removed files of interrupted writes", "count", n)
+	}
+	svc, queue, err := d.publishing(cfg, cfg.Workers)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another program using this port? choose another with --addr)", cfg.Addr, err)
+	}
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          nil,
+	}
+	if err := queue.Start(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("start background jobs: %w", err)
+	}
+	addr := ln.Addr().String()
+	fmt.Fprintf(stdout, "Chorus is listening on http://%s (data in %s)\n", addr, cfg.DataDir)
+	logger.Info("serving", "addr", addr, "base_url", cfg.BaseURL, "database", d.db.Dialect())
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing running streams and jobs", "timeout", cfg.ShutdownTimeout)
+	drain, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	httpErr := httpSrv.Shutdown(drain)
+	if errors.Is(httpErr, context.DeadlineExceeded) {
+		httpSrv.Close()
+		httpErr = nil
+	}
+	jobErr := queue.Stop(drain)
+	logger.Info("stopped")
+	return errors.Join(httpErr, jobErr)
+}
