@@ -108,7 +108,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}); err != nil {
 		return err
 	}
-	if err := queue.Start(ctx); err != nil {
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	defer func() {

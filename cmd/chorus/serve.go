@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"chorus/internal/config"
@@ -37,13 +38,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes})
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another program using this port? choose another with --addr)", cfg.Addr, err)
+	}
+	addr := ln.Addr().String()
+	if strings.HasSuffix(cfg.BaseURL, ":0") { // port 0: the address is known only now
+		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "0") + addr[strings.LastIndex(addr, ":")+1:]
+	}
+	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes})
+	if err != nil {
+		ln.Close()
+		return err
 	}
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
@@ -51,11 +57,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          nil,
 	}
-	if err := queue.Start(ctx); err != nil {
+	// Jobs get a context of their own: on SIGTERM, Stop lets running jobs
+	// finish instead of cancelling them with the signal.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		ln.Close()
 		return fmt.Errorf("start background jobs: %w", err)
 	}
-	addr := ln.Addr().String()
 	fmt.Fprintf(stdout, "Chorus is listening on http://%s (data in %s)\n", addr, cfg.DataDir)
 	logger.Info("serving", "addr", addr, "base_url", cfg.BaseURL, "database", d.db.Dialect())
 

@@ -48,8 +48,9 @@ func (s *Service) ProcessTrack(ctx context.Context, trackID int64, attempt int, 
 		if ctx.Err() != nil && !final {
 			reason = "processing was interrupted; it will resume"
 		}
-		if merr := s.DB.Tx(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-			return tx.MarkProcessingError(ctx, trackID, reason, permanent || final)
+		bg := context.WithoutCancel(ctx)
+		if merr := s.DB.Tx(bg, func(tx *store.Tx) error {
+			return tx.MarkProcessingError(bg, trackID, reason, permanent || final)
 		}); merr != nil {
 			s.Logger.Error("record processing error", "track", trackID, "err", merr)
 		}

@@ -299,6 +299,13 @@ func (s *Server) editTrackForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if wantsJSON(r) {
+		return writeJSON(w, http.StatusOK, map[string]any{
+			"id": t.ID, "title": t.Title, "album": t.AlbumTitle, "status": t.Status, "error": t.ProcessingError,
+			"published": t.Published, "public": t.Public(), "licence": t.LicenceID, "duration_ms": t.Duration.Milliseconds(),
+			"tags": t.Tags, "download_original": t.DownloadOriginal,
+		})
+	}
 	return s.renderEdit(w, r, http.StatusOK, t, nil)
 }
 
