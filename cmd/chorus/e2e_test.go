@@ -33,18 +33,20 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 	second := tone(t, ".ogg", 2, 660, map[string]string{"title": "Second Song", "album": "Été — 夏", "track": "1"})
 	untitled := tone(t, ".mp3", 2, 880, nil)
 	truncatedMP4 := tone(t, ".m4a", 3, 550, nil)
+	truncatedFLAC := tone(t, ".flac", 4, 550, nil)
 	resp, reply := artist.upload(0,
 		uploadFile{"naive.flac", good},
 		uploadFile{"notes.mp3", []byte("these are not sounds\n")},
 		uploadFile{"empty.wav", nil},
 		uploadFile{"cut.m4a", truncatedMP4[:len(truncatedMP4)/3]},
 		uploadFile{"second.ogg", second},
+		uploadFile{"cut.flac", truncatedFLAC[:len(truncatedFLAC)*4/10]},
 		uploadFile{"../../etc/03 - <img src=x onerror=alert(1)> title.mp3", untitled},
 	)
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("mixed upload: status %d, want 422 (some files refused)", resp.StatusCode)
 	}
-	if len(reply.Results) != 6 {
+	if len(reply.Results) != 7 {
 		t.Fatalf("results: %+v", reply.Results)
 	}
 	byFile := map[string]int64{}
@@ -59,9 +61,9 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 			if !strings.Contains(r.Error, "empty") {
 				t.Errorf("empty file refused with %q", r.Error)
 			}
-		case "cut.m4a":
+		case "cut.m4a", "cut.flac":
 			if r.Error == "" {
-				t.Errorf("truncated m4a accepted")
+				t.Errorf("truncated %s accepted", r.File)
 			}
 		default:
 			if r.Error != "" || r.TrackID == 0 {

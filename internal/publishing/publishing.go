@@ -49,6 +49,11 @@ type Upload struct {
 	DownloadOriginal bool
 	// Publish makes the track public as soon as processing succeeds.
 	Publish bool
+	// Verify decodes the whole file before acknowledging it, so that a
+	// truncated file is refused at once rather than failing in processing.
+	// The browser upload uses it; the import reports processing failures
+	// in its summary instead and saves the extra decode.
+	Verify bool
 }
 
 // Ingested is an upload that was stored and queued for processing.
@@ -117,6 +122,18 @@ func (s *Service) Ingest(ctx context.Context, u Upload) (Ingested, error) {
 			return Ingested{}, &RefusedError{File: name, Reason: err.Error(), Kind: ErrRefused}
 		}
 		return Ingested{}, fmt.Errorf("probe %s: %w", name, err)
+	}
+	if u.Verify {
+		expected := probe.Duration
+		if probe.DurationEstimated {
+			expected = 0
+		}
+		if _, err := s.Media.Verify(ctx, tmp.Name(), expected); err != nil {
+			if errors.Is(err, media.ErrUnreadable) {
+				return Ingested{}, &RefusedError{File: name, Reason: err.Error(), Kind: ErrRefused}
+			}
+			return Ingested{}, fmt.Errorf("verify %s: %w", name, err)
+		}
 	}
 	title := chorus.CleanText(probe.Tags.Title, 200, false)
 	if title == "" {

@@ -241,7 +241,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		in, err := s.Publishing.Ingest(r.Context(), publishing.Upload{ArtistID: artist.ID, FileName: part.FileName(), Body: part})
+		in, err := s.Publishing.Ingest(r.Context(), publishing.Upload{ArtistID: artist.ID, FileName: part.FileName(), Body: part, Verify: true})
 		res := UploadResult{File: part.FileName(), TrackID: in.TrackID, Title: in.Title, Album: in.Album}
 		var re *publishing.RefusedError
 		switch {
