@@ -58,8 +58,13 @@ func envFunc(env map[string]string) func(string) string {
 // and database of dialect d, and waits for /readyz.
 func startServer(t *testing.T, d store.Dialect, extra ...string) *instance {
 	t.Helper()
-	inst := &instance{DataDir: t.TempDir(), logs: &syncBuffer{}, done: make(chan error, 1)}
-	inst.DBURL = storetest.URL(t, d)
+	return startServerOn(t, t.TempDir(), storetest.URL(t, d), extra...)
+}
+
+// startServerOn runs the real program on an existing data directory and database.
+func startServerOn(t *testing.T, dataDir, dbURL string, extra ...string) *instance {
+	t.Helper()
+	inst := &instance{DataDir: dataDir, DBURL: dbURL, logs: &syncBuffer{}, done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	inst.stop = cancel
 	pr, pw := io.Pipe()

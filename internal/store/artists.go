@@ -71,8 +71,21 @@ func (tx *Tx) EnsureArtist(ctx context.Context, name string) (chorus.Artist, boo
 	if !errors.Is(err, sql.ErrNoRows) {
 		return a, false, err
 	}
-	a, err = tx.CreateArtist(ctx, chorus.Artist{Name: name})
-	return a, err == nil, err
+	// Two imports may create the same artist at once: insert unless it
+	// exists by then, and read whichever row won.
+	key := chorus.FoldKey(name)
+	slug, err := tx.uniqueSlug(ctx, chorus.Slug(name))
+	if err != nil {
+		return a, false, err
+	}
+	res, err := tx.exec(ctx, `INSERT INTO artists (name, name_key, slug, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+		name, key, slug, tx.Now)
+	if err != nil {
+		return a, false, fmt.Errorf("insert artist: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	a, err = scanArtist(tx.queryRow(ctx, `SELECT `+artistColumns+` FROM artists a WHERE a.name_key = ?`, key))
+	return a, n == 1, notFound(err, "artist")
 }
 
 // UpdateArtistPicture sets the file-store key prefix of an artist's picture.

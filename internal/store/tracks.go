@@ -259,8 +259,13 @@ func (tx *Tx) EnsureAlbum(ctx context.Context, artistID int64, title string, yea
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
-	err = tx.queryRow(ctx, `INSERT INTO albums (artist_id, title, title_key, slug, year, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		artistID, title, key, chorus.Slug(title), year, tx.Now).Scan(&id)
+	// ON CONFLICT: two imports of one album may race; the loser reads the
+	// winner's row.
+	if _, err := tx.exec(ctx, `INSERT INTO albums (artist_id, title, title_key, slug, year, created_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (artist_id, title_key) DO NOTHING`, artistID, title, key, chorus.Slug(title), year, tx.Now); err != nil {
+		return 0, err
+	}
+	err = tx.queryRow(ctx, `SELECT id FROM albums WHERE artist_id = ? AND title_key = ?`, artistID, key).Scan(&id)
 	return id, err
 }
 

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"chorus/internal/store/storetest"
+)
+
+func runCLI(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), append([]string{"chorus"}, args...), envFunc(nil), &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+// musicFolder writes generated tracks (one album, one single), a text file
+// with an audio name, and a non-audio file that the folder walk ignores.
+func musicFolder(t *testing.T) string {
+	dir := t.TempDir()
+	write := func(name string, b []byte) {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("Album/01 Ünïcödé.flac", tone(t, ".flac", 2, 440, map[string]string{"title": "Ünïcödé", "album": "Ålbum", "track": "1"}))
+	write("Album/02 second.ogg", tone(t, ".ogg", 2, 550, map[string]string{"album": "Ålbum", "track": "2"}))
+	write("single.mp3", tone(t, ".mp3", 2, 660, map[string]string{"title": "Single"}))
+	write("broken.mp3", []byte("<html>not audio</html>"))
+	write("cover.txt", []byte("ignored"))
+	write(".hidden/x.mp3", []byte("ignored too"))
+	return dir
+}
+
+func TestImportTwiceImportsOnce(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			dir := musicFolder(t)
+			data := t.TempDir()
+			dbURL := storetest.URL(t, d)
+			out, errOut, err := runCLI(t, "import", "--artist", "Ünï Artist", "--license", "CC BY 4.0", "--quiet", "--data", data, "--database-url", dbURL, dir)
+			if err != nil {
+				t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
+			}
+			for _, want := range []string{"Imported: 3 (published under cc-by-4.0)", "Skipped, already imported: 0", "Refused: 1", "broken.mp3: this is not a supported audio file"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("first import output lacks %q:\n%s", want, out)
+				}
+			}
+			out, _, err = runCLI(t, "import", dir, "--artist", "ünï artist", "--license", "cc-by-4.0", "--data", data, "--database-url", dbURL, "--quiet")
+			if err != nil || !strings.Contains(out, "Imported: 0") || !strings.Contains(out, "Skipped, already imported: 3") {
+				t.Fatalf("second import: %v\n%s", err, out)
+			}
+
+			// The imported music is public: serve the same data and look.
+			srv := startServerOn(t, data, dbURL)
+			c := newClient(t, srv.URL)
+			_, body := c.get("/search?q=unicode")
+			if !bytes.Contains(body, []byte("Ünïcödé")) {
+				t.Errorf("imported track not found by search")
+			}
+			_, body = c.get("/artists/uni-artist")
+			for _, want := range []string{"Ünïcödé", "second", "Single", "Ålbum"} {
+				if !bytes.Contains(body, []byte(want)) {
+					t.Errorf("artist page lacks %q", want)
+				}
+			}
+		})
+	}
+}
+
+func TestImportUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"import", "x"}, "--artist is required"},
+		{[]string{"import", "--artist", "A", "--license", "gpl", "x"}, `--license "gpl" is not one of`},
+		{[]string{"import", "--artist", "A"}, "give at least one file or folder"},
+		{[]string{"import", "--artist", "A", "--data", "", "x"}, "--data"},
+		{[]string{"serve", "--addr", "nowhere"}, `"nowhere" is not host:port`},
+		{[]string{"serve", "--database-url", "mysql://x"}, "is not supported"},
+		{[]string{"nonsense"}, ""},
+	} {
+		_, errOut, err := runCLI(t, tc.args...)
+		if err == nil {
+			t.Errorf("%v: no error", tc.args)
+			continue
+		}
+		if tc.want != "" && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %q lacks %q (stderr %q)", tc.args, err, tc.want, errOut)
+		}
+	}
+	for _, cmd := range []string{"serve", "import", "migrate"} {
+		_, errOut, err := runCLI(t, cmd, "--help")
+		if err != errUsage || !strings.Contains(errOut, "Usage: chorus "+cmd) {
+			t.Errorf("%s --help: %v %q", cmd, err, errOut)
+		}
+	}
+	out, _, err := runCLI(t, "help")
+	if err != nil || !strings.Contains(out, "chorus import") {
+		t.Errorf("help: %v %q", err, out)
+	}
+}
+
+func TestMigrateCommand(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			dbURL := storetest.URL(t, d)
+			out, _, err := runCLI(t, "migrate", "--data", t.TempDir(), "--database-url", dbURL)
+			if err != nil || !strings.Contains(out, "applied 00001_catalogue.sql") {
+				t.Fatalf("migrate: %v %s", err, out)
+			}
+			out, _, err = runCLI(t, "migrate", "--data", t.TempDir(), "--database-url", dbURL)
+			if err != nil || strings.Contains(out, "applied") || !strings.Contains(out, "schema version 1") {
+				t.Fatalf("second migrate: %v %s", err, out)
+			}
+		})
+	}
+}
+
+// TestImportWhileServing runs an import on the same SQLite data directory
+// as a running server: both processes share the database and files.
+func TestImportWhileServing(t *testing.T) {
+	data := t.TempDir()
+	dbURL := "sqlite://" + filepath.Join(data, "chorus.db")
+	srv := startServerOn(t, data, dbURL)
+	dir := musicFolder(t)
+	out, errOut, err := runCLI(t, "import", "--artist", "Live", "--license", "cc0", "--quiet", "--data", data, "--database-url", dbURL, dir)
+	if err != nil || !strings.Contains(out, "Imported: 3") {
+		t.Fatalf("import beside the server: %v\n%s\n%s", err, out, errOut)
+	}
+	c := newClient(t, srv.URL)
+	resp, body := c.get("/artists/live")
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Single")) {
+		t.Fatalf("server does not show what was imported beside it: %d", resp.StatusCode)
+	}
+	_, admin, err := runCLI(t, "admin", "jobs", "--data", data, "--database-url", dbURL)
+	_ = admin
+	if err != nil {
+		t.Fatalf("admin jobs: %v", err)
+	}
+	// Completions are recorded asynchronously by whichever process ran the job.
+	var outJobs string
+	for range 50 {
+		outJobs, _, _ = runCLI(t, "admin", "jobs", "--data", data, "--database-url", dbURL, "--state", "completed")
+		if strings.Count(outJobs, "process_track") == 3 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if strings.Count(outJobs, "process_track") != 3 {
+		t.Errorf("admin jobs lists %d completed track jobs, want 3:\n%s", strings.Count(outJobs, "process_track"), outJobs)
+	}
+	_ = fmt.Sprint
+}
