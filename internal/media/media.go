@@ -172,6 +172,7 @@ func (w *limitedBuffer) Write(p []byte) (int, error) {
 func command(ctx context.Context, bin string, args []string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.WaitDelay = waitDelay
+	cmd.SysProcAttr = childProcAttr()
 	return cmd
 }
 

@@ -102,6 +102,10 @@ func TestUIDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Log("serving on 127.0.0.1:8089")
-	t.Fatal(http.ListenAndServe("127.0.0.1:8089", srv.Handler()))
+	addr := "127.0.0.1:8089"
+	if v := os.Getenv("CHORUS_UIADDR"); v != "" {
+		addr = v
+	}
+	t.Log("serving on", addr)
+	t.Fatal(http.ListenAndServe(addr, srv.Handler()))
 }
