@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/jpeg"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -93,7 +95,7 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 		t.Fatalf("publish without licence: %d", resp.StatusCode)
 	}
 	resp, body := artist.postForm("/studio/publish", url.Values{
-		"track": {fmt.Sprint(id), fmt.Sprint(byFile["second.ogg"]), fmt.Sprint(byFile["03 - <img src=x onerror=alert(1)> title.mp3"])},
+		"track":   {fmt.Sprint(id), fmt.Sprint(byFile["second.ogg"]), fmt.Sprint(byFile["03 - <img src=x onerror=alert(1)> title.mp3"])},
 		"licence": {"cc-by-sa-4.0"}, "download_original": {"on"}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("publish: %d %s", resp.StatusCode, body)
@@ -165,6 +167,24 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 	if !bytes.Contains(body, []byte("/albums/")) {
 		t.Errorf("track page does not link its album")
 	}
+	// An embedded cover becomes square artwork.
+	_, reply = artist.upload(0, uploadFile{"covered.mp3", toneWithCover(t, "With Cover")})
+	covered := reply.Results[0].TrackID
+	if st := artist.waitTrack(covered); st["status"] != "ready" {
+		t.Fatalf("covered track: %v", st)
+	}
+	artist.postForm("/studio/publish", url.Values{"track": {fmt.Sprint(covered)}, "licence": {"cc0-1.0"}})
+	resp, body = visitor.get(fmt.Sprintf("/tracks/%d/cover/300", covered))
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/jpeg" {
+		t.Fatalf("cover: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if w, h := imageSize(t, body); w != 300 || h != 300 {
+		t.Fatalf("cover is %dx%d, want 300x300", w, h)
+	}
+	if resp, _ := visitor.get(fmt.Sprintf("/tracks/%d/cover/300", id)); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("cover of a track without one: %d", resp.StatusCode)
+	}
+
 	resp, body = visitor.get("/")
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Naïve Café")) {
 		t.Errorf("home page lacks the new track: %d", resp.StatusCode)
@@ -173,6 +193,15 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Naïve Café")) {
 		t.Errorf("tag page lacks the track: %d", resp.StatusCode)
 	}
+}
+
+func imageSize(t *testing.T, b []byte) (int, int) {
+	t.Helper()
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("decode image: %v", err)
+	}
+	return cfg.Width, cfg.Height
 }
 
 func probeTags(t *testing.T, data []byte, ext string) map[string]string {

@@ -291,3 +291,27 @@ func (c *client) waitTrack(id int64) map[string]any {
 	c.t.Fatalf("track %d still processing", id)
 	return nil
 }
+
+// toneWithCover makes an MP3 with an embedded front cover (a 640×480 PNG).
+func toneWithCover(t testing.TB, title string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	png := filepath.Join(dir, "cover.png")
+	out := filepath.Join(dir, "covered.mp3")
+	cmds := [][]string{
+		{"-v", "error", "-f", "lavfi", "-i", "color=c=orange:s=640x480", "-frames:v", "1", "-y", png},
+		{"-v", "error", "-f", "lavfi", "-i", "sine=frequency=500:duration=2", "-i", png, "-map", "0:a", "-map", "1:v",
+			"-c:a", "libmp3lame", "-c:v", "png", "-disposition:v", "attached_pic", "-id3v2_version", "3",
+			"-metadata", "title=" + title, "-y", out},
+	}
+	for _, args := range cmds {
+		if b, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, b)
+		}
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -39,6 +39,8 @@ func musicFolder(t *testing.T) string {
 	write("single.mp3", tone(t, ".mp3", 2, 660, map[string]string{"title": "Single"}))
 	write("broken.mp3", []byte("<html>not audio</html>"))
 	write("cover.txt", []byte("ignored"))
+	whole := tone(t, ".flac", 6, 770, map[string]string{"title": "Cut"})
+	write("cut.flac", whole[:len(whole)*4/10])
 	write(".hidden/x.mp3", []byte("ignored too"))
 	return dir
 }
@@ -53,13 +55,14 @@ func TestImportTwiceImportsOnce(t *testing.T) {
 			if err != nil {
 				t.Fatalf("import: %v\n%s\n%s", err, out, errOut)
 			}
-			for _, want := range []string{"Imported: 3 (published under cc-by-4.0)", "Skipped, already imported: 0", "Refused: 1", "broken.mp3: this is not a supported audio file"} {
+			for _, want := range []string{"Imported: 3 (published under cc-by-4.0)", "Skipped, already imported: 0", "Refused: 2", "broken.mp3: this is not a supported audio file", "cut.flac: the file could not be read: it seems to be cut off"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("first import output lacks %q:\n%s", want, out)
 				}
 			}
 			out, _, err = runCLI(t, "import", dir, "--artist", "ünï artist", "--license", "cc-by-4.0", "--data", data, "--database-url", dbURL, "--quiet")
-			if err != nil || !strings.Contains(out, "Imported: 0") || !strings.Contains(out, "Skipped, already imported: 3") {
+			if err != nil || !strings.Contains(out, "Imported: 0") || !strings.Contains(out, "Skipped, already imported: 3") ||
+		!strings.Contains(out, "cut.flac: already uploaded, and its processing failed: the file could not be read: it seems to be cut off") {
 				t.Fatalf("second import: %v\n%s", err, out)
 			}
 

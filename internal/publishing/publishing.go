@@ -111,7 +111,9 @@ func (s *Service) Ingest(ctx context.Context, u Upload) (Ingested, error) {
 		return Ingested{}, &RefusedError{File: name, Reason: "the file is empty", Kind: ErrRefused}
 	}
 	hash := hex.EncodeToString(h.Sum(nil))
-	if t, err := s.DB.TrackByContentHash(ctx, u.ArtistID, hash); err == nil {
+	if t, err := s.DB.TrackByContentHash(ctx, u.ArtistID, hash); err == nil && t.Status == chorus.TrackFailed {
+		return Ingested{TrackID: t.ID, Title: t.Title}, &RefusedError{File: name, Reason: "already uploaded, and its processing failed: " + t.ProcessingError, Kind: ErrRefused}
+	} else if err == nil {
 		return Ingested{TrackID: t.ID, Title: t.Title}, &RefusedError{File: name, Reason: fmt.Sprintf("already uploaded as \u201c%s\u201d", t.Title), Kind: store.ErrDuplicate}
 	} else if !errors.Is(err, chorus.ErrNotFound) {
 		return Ingested{}, err
@@ -153,7 +155,7 @@ func (s *Service) Ingest(ctx context.Context, u Upload) (Ingested, error) {
 			LicenceID: u.LicenceID, DownloadOriginal: u.DownloadOriginal, Publish: u.Publish,
 			OriginalKey: key, OriginalFormat: probe.Format.Name, OriginalMIME: probe.Format.MIME, OriginalSize: n,
 			OriginalName: chorus.CleanText(path.Base(strings.ReplaceAll(u.FileName, "\\", "/")), 255, false),
-			ContentHash: hash, Duration: probe.Duration,
+			ContentHash:  hash, Duration: probe.Duration,
 		})
 		if err != nil {
 			return err

@@ -185,21 +185,21 @@ func (s *DB) Tracks(ctx context.Context, f TrackFilter) ([]chorus.Track, int, er
 
 // NewTrack is an acknowledged upload, stored before processing.
 type NewTrack struct {
-	ArtistID       int64
-	AlbumTitle     string // "" for a single
-	Year           int
-	Title          string
-	TrackNumber    int
-	DiscNumber     int
-	Tags           []string
-	LicenceID      string // "" when the artist has not chosen yet
-	OriginalKey    string
-	OriginalFormat string
-	OriginalMIME   string
-	OriginalSize   int64
-	OriginalName   string
-	ContentHash    string
-	Duration       time.Duration
+	ArtistID         int64
+	AlbumTitle       string // "" for a single
+	Year             int
+	Title            string
+	TrackNumber      int
+	DiscNumber       int
+	Tags             []string
+	LicenceID        string // "" when the artist has not chosen yet
+	OriginalKey      string
+	OriginalFormat   string
+	OriginalMIME     string
+	OriginalSize     int64
+	OriginalName     string
+	ContentHash      string
+	Duration         time.Duration
 	DownloadOriginal bool
 	// Publish makes the track public as soon as processing succeeds
 	// (the import command, where the licence was given on the command line).

@@ -19,13 +19,13 @@ var funcs = template.FuncMap{
 		l, _ := chorus.LicenceByID(id)
 		return l
 	},
-	"licences": chorus.Licences,
-	"date":     func(t time.Time) string { return t.Format("2 January 2006") },
-	"pathEscape": url.PathEscape,
+	"licences":    chorus.Licences,
+	"date":        func(t time.Time) string { return t.Format("2 January 2006") },
+	"pathEscape":  url.PathEscape,
 	"queryEscape": url.QueryEscape,
-	"join":       strings.Join,
-	"add":        func(a, b int) int { return a + b },
-	"sub":        func(a, b int) int { return a - b },
+	"join":        strings.Join,
+	"add":         func(a, b int) int { return a + b },
+	"sub":         func(a, b int) int { return a - b },
 	"peaksAttr": func(p []float32) string {
 		var b strings.Builder
 		for i, v := range p {

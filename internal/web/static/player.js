@@ -6,9 +6,11 @@
 (function () {
   'use strict';
 
-  function fmt(s) {
+  // fmt writes seconds as m:ss (h:mm:ss from an hour); round is used for
+  // totals so that they match the server's, elapsed time is floored.
+  function fmt(s, round) {
     if (!isFinite(s) || s < 0) s = 0;
-    s = Math.floor(s);
+    s = round ? Math.round(s) : Math.floor(s);
     var h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60, sec = s % 60;
     var ss = (sec < 10 ? '0' : '') + sec;
     if (h > 0) return h + ':' + (m < 10 ? '0' : '') + m + ':' + ss;
@@ -138,8 +140,12 @@
     this.playBtn.classList.toggle('playing', on);
     this.playBtn.setAttribute('aria-label', on ? 'Pause' : 'Play');
     if (this.index >= 0 && this.items[this.index]) {
-      var b = this.items[this.index].querySelector('[data-play-item]');
-      if (b) b.classList.toggle('playing', on);
+      var li = this.items[this.index];
+      var b = li.querySelector('[data-play-item]');
+      if (b) {
+        b.classList.toggle('playing', on);
+        b.setAttribute('aria-label', (on ? 'Pause ' : 'Play ') + (li.getAttribute('data-title') || ''));
+      }
     }
     if ('mediaSession' in navigator) navigator.mediaSession.playbackState = on ? 'playing' : 'paused';
     var self = this;
@@ -168,11 +174,11 @@
     var t = at !== undefined ? at : this.audio.currentTime;
     var d = this.duration();
     if (this.elapsedEl) this.elapsedEl.textContent = fmt(t);
-    if (this.totalEl && d) this.totalEl.textContent = fmt(d);
+    if (this.totalEl && d) this.totalEl.textContent = fmt(d, true);
     if (full && this.wave) {
       this.wave.setAttribute('aria-valuemax', String(Math.round(d)));
       this.wave.setAttribute('aria-valuenow', String(Math.floor(t)));
-      this.wave.setAttribute('aria-valuetext', fmt(t) + ' of ' + fmt(d));
+      this.wave.setAttribute('aria-valuetext', fmt(t) + ' of ' + fmt(d, true));
     }
     this.draw(at);
   };
@@ -278,7 +284,10 @@
       prev.classList.remove('is-current');
       prev.removeAttribute('aria-current');
       var pb = prev.querySelector('[data-play-item]');
-      if (pb) pb.classList.remove('playing');
+      if (pb) {
+        pb.classList.remove('playing');
+        pb.setAttribute('aria-label', 'Play ' + (prev.getAttribute('data-title') || ''));
+      }
     }
     this.index = i;
     li.classList.add('is-current');
