@@ -62,7 +62,7 @@ func TestImportTwiceImportsOnce(t *testing.T) {
 			}
 			out, _, err = runCLI(t, "import", dir, "--artist", "ünï artist", "--license", "cc-by-4.0", "--data", data, "--database-url", dbURL, "--quiet")
 			if err != nil || !strings.Contains(out, "Imported: 0") || !strings.Contains(out, "Skipped, already imported: 3") ||
-		!strings.Contains(out, "cut.flac: already uploaded, and its processing failed: the file could not be read: it seems to be cut off") {
+				!strings.Contains(out, "cut.flac: already uploaded, and its processing failed: the file could not be read: it seems to be cut off") {
 				t.Fatalf("second import: %v\n%s", err, out)
 			}
 
