@@ -151,7 +151,7 @@
     var self = this;
     cancelAnimationFrame(this.raf);
     if (on) {
-      var tick = function () { self.draw(); self.raf = requestAnimationFrame(tick); };
+      var tick = function () { self.update(false); self.raf = requestAnimationFrame(tick); };
       this.raf = requestAnimationFrame(tick);
     }
   };
