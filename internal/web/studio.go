@@ -15,6 +15,13 @@ import (
 	"chorus/internal/store"
 )
 
+// studioArtist is one of a member's artists with all its tracks.
+type studioArtist struct {
+	Artist     chorus.Artist
+	Tracks     []chorus.Track
+	Processing bool // some track is still being processed
+}
+
 // studio is a member's publishing home: their artists, and each artist's
 // tracks in every state.
 func (s *Server) studio(w http.ResponseWriter, r *http.Request) error {
@@ -23,19 +30,14 @@ func (s *Server) studio(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	type artistTracks struct {
-		Artist     chorus.Artist
-		Tracks     []chorus.Track
-		Processing bool
-	}
-	var list []artistTracks
+	var list []studioArtist
 	processing := false
 	for _, a := range artists {
 		ts, _, err := s.DB.Tracks(r.Context(), store.TrackFilter{ArtistID: a.ID, All: true, Order: store.UploadedDesc, Limit: 500})
 		if err != nil {
 			return err
 		}
-		at := artistTracks{Artist: a, Tracks: ts}
+		at := studioArtist{Artist: a, Tracks: ts}
 		for _, t := range ts {
 			if t.Status == chorus.TrackProcessing {
 				at.Processing, processing = true, true
@@ -112,7 +114,15 @@ func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
 		if wantsJSON(r) {
 			return err
 		}
-		return s.render(w, r, http.StatusUnprocessableEntity, "studio.html", "Studio", map[string]any{"ArtistFields": artistFields(name, bio, inv)})
+		artists, err := s.DB.ArtistsOfMember(r.Context(), m.ID)
+		if err != nil {
+			return err
+		}
+		list := make([]studioArtist, len(artists))
+		for i, a := range artists {
+			list[i].Artist = a
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, "studio.html", "Studio", map[string]any{"Artists": list, "ArtistFields": artistFields(name, bio, inv)})
 	}
 	if err != nil {
 		return err
@@ -380,6 +390,9 @@ func (s *Server) editTrack(w http.ResponseWriter, r *http.Request) error {
 		if wantsJSON(r) {
 			return inv
 		}
+		// Show what the artist typed, not the stored values, beside the errors.
+		t.Title, t.AlbumTitle, t.TrackNumber, t.Year = e.Title, e.AlbumTitle, e.TrackNumber, e.Year
+		t.Tags, t.LicenceID, t.DownloadOriginal = e.Tags, e.LicenceID, e.DownloadOriginal
 		return s.renderEdit(w, r, http.StatusUnprocessableEntity, t, inv)
 	}
 	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
