@@ -1,13 +1,11 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"chorus/internal/chorus"
 	"chorus/internal/id3"
@@ -205,6 +203,3 @@ func (s *Server) artistPicture(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.serveArtwork(w, r, a.PictureKey)
 }
-
-var _ = errors.New
-var _ = time.Second
