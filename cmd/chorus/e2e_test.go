@@ -126,7 +126,7 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 			t.Errorf("track page lacks %q", want)
 		}
 	}
-	resp, body = visitor.get(fmt.Sprintf("/tracks/%d", byFile["03 - <img src=x onerror=alert(1)> title.mp3"]))
+	_, body = visitor.get(fmt.Sprintf("/tracks/%d", byFile["03 - <img src=x onerror=alert(1)> title.mp3"]))
 	if bytes.Contains(body, []byte("<img src=x")) || !bytes.Contains(body, []byte("&lt;img src=x onerror=alert(1)&gt; title")) {
 		t.Errorf("HTML in a title is not escaped on the track page")
 	}
@@ -163,7 +163,7 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 	}
 
 	// Album and artist pages.
-	resp, body = visitor.get(fmt.Sprintf("/tracks/%d", id))
+	_, body = visitor.get(fmt.Sprintf("/tracks/%d", id))
 	if !bytes.Contains(body, []byte("/albums/")) {
 		t.Errorf("track page does not link its album")
 	}

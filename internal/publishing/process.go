@@ -92,9 +92,11 @@ func (s *Service) ProcessTrack(ctx context.Context, trackID int64, attempt int, 
 	if err := s.Files.PutFile(ctx, streamKey, dst, "audio/mpeg"); err != nil {
 		return fmt.Errorf("store stream file: %w", err)
 	}
-	coverKey, err := s.makeCover(ctx, src.Name(), dir)
-	if err != nil {
-		s.Logger.Warn("cover artwork skipped", "track", trackID, "err", err)
+	var coverKey string
+	if probe.HasCover {
+		if coverKey, err = s.makeCover(ctx, src.Name(), dir); err != nil {
+			s.Logger.Warn("cover artwork skipped", "track", trackID, "err", err)
+		}
 	}
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
 		return tx.MarkProcessed(ctx, trackID, store.ProcessedTrack{
