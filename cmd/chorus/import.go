@@ -43,7 +43,7 @@ type importOutcome struct {
 // imported, skipped and refused. A file the artist already has (same
 // content hash) is skipped, so running it twice imports nothing twice.
 func runImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	var artistName, licenceID string
+	var artistName, licenceID, owner string
 	var downloadOriginal, quiet bool
 	jobsN := runtime.NumCPU()
 	cfg, fset, err := parseFlags("import", "import --artist NAME [--license ID] [flags] PATH...", args, getenv, stderr, config.Options{}, func(fs *flag.FlagSet) {
@@ -51,7 +51,8 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 		fs.StringVar(&licenceID, "license", "", "licence to publish under: cc-by-4.0, cc-by-sa-4.0, cc-by-nd-4.0, cc-by-nc-4.0, cc-by-nc-sa-4.0, cc-by-nc-nd-4.0 or cc0-1.0; without it tracks are imported as drafts")
 		fs.StringVar(&licenceID, "licence", "", "same as --license")
 		fs.BoolVar(&downloadOriginal, "download-original", false, "allow visitors to download the original files")
-		fs.IntVar(&jobsN, "jobs", jobsN, "files processed at once (default: number of CPU cores)")
+		fs.StringVar(&owner, "owner", "", "username or email of the member who manages the artist in the studio (required without --license, so that someone can publish the drafts)")
+		fs.IntVar(&jobsN, "jobs", jobsN, "files processed at once; the default is the number of CPU cores")
 		fs.BoolVar(&quiet, "quiet", false, "no progress bar")
 	})
 	if err != nil {
@@ -68,6 +69,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 			problems = append(problems, fmt.Sprintf("--license %q is not one of: %s", licenceID, licenceList()))
 		}
 		licenceID = l.ID
+	}
+	if licenceID == "" && owner == "" {
+		problems = append(problems, "give --license to publish the tracks now, or --owner so that a member can choose their licence and publish them from the studio")
 	}
 	if fset.NArg() == 0 {
 		problems = append(problems, "give at least one file or folder to import")
@@ -100,11 +104,29 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
+	var ownerID int64
+	if owner != "" {
+		m, _, err := d.db.MemberCredentials(ctx, owner)
+		if errors.Is(err, chorus.ErrNotFound) {
+			return fmt.Errorf("--owner %q: no member has this username or email; sign up first", owner)
+		}
+		if err != nil {
+			return err
+		}
+		ownerID = m.ID
+	}
 	var artist chorus.Artist
 	if err := d.db.Tx(ctx, func(tx *store.Tx) error {
 		var err error
 		artist, _, err = tx.EnsureArtist(ctx, artistName)
-		return err
+		if err != nil || ownerID == 0 || artist.MemberID == ownerID {
+			return err
+		}
+		if artist.MemberID != 0 {
+			return fmt.Errorf("--owner: the artist %q is already managed by another member", artist.Name)
+		}
+		artist.MemberID = ownerID
+		return tx.SetArtistMember(ctx, artist.ID, ownerID)
 	}); err != nil {
 		return err
 	}

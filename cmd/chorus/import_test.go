@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,4 +168,54 @@ func TestImportWhileServing(t *testing.T) {
 		t.Errorf("admin jobs lists %d completed track jobs, want 3:\n%s", strings.Count(outJobs, "process_track"), outJobs)
 	}
 	_ = fmt.Sprint
+}
+
+// TestImportDraftsForOwner imports without a licence for a member, who then
+// finds the drafts in the studio and publishes them.
+func TestImportDraftsForOwner(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			data := t.TempDir()
+			dbURL := storetest.URL(t, d)
+			srv := startServerOn(t, data, dbURL)
+			c := newClient(t, srv.URL)
+			if resp, _ := c.postForm("/signup", url.Values{"email": {"olga@example.org"}, "username": {"olga"}, "password": {"a long password"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("signup: %d", resp.StatusCode)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "draft.mp3"), tone(t, ".mp3", 1, 440, map[string]string{"title": "Draft Song"}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := runCLI(t, "import", "--artist", "Olga", "--data", data, "--database-url", dbURL, dir); err == nil || !strings.Contains(err.Error(), "--owner") {
+				t.Fatalf("import without licence or owner: %v", err)
+			}
+			if _, _, err := runCLI(t, "import", "--artist", "Olga", "--owner", "nobody", "--data", data, "--database-url", dbURL, dir); err == nil || !strings.Contains(err.Error(), "no member") {
+				t.Fatalf("import for an unknown owner: %v", err)
+			}
+			out, errOut, err := runCLI(t, "import", "--artist", "Olga", "--owner", "olga@example.org", "--quiet", "--data", data, "--database-url", dbURL, dir)
+			if err != nil || !strings.Contains(out, "Imported: 1 (as drafts") {
+				t.Fatalf("import for olga: %v\n%s%s", err, out, errOut)
+			}
+			_, body := c.get("/studio")
+			if !bytes.Contains(body, []byte("Draft Song")) {
+				t.Fatalf("the owner's studio does not list the imported draft")
+			}
+			if resp, _ := c.get("/tracks/1"); resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("draft is public: %d", resp.StatusCode)
+			}
+			// The owner can listen to the draft before publishing; a visitor cannot.
+			if resp, _ := c.get("/tracks/1/stream"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("owner's preview of the draft: %d", resp.StatusCode)
+			}
+			if resp, _ := newClient(t, srv.URL).get("/tracks/1/stream"); resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("visitor's stream of the draft: %d", resp.StatusCode)
+			}
+			if resp, _ := c.postForm("/studio/publish", url.Values{"track": {"1"}, "licence": {"cc-by-nc-4.0"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("publish: %d", resp.StatusCode)
+			}
+			if resp, _ := c.get("/tracks/1"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("published import: %d", resp.StatusCode)
+			}
+		})
+	}
 }

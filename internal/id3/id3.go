@@ -98,3 +98,68 @@ func Size(r io.Reader) (int64, error) {
 	}
 	return n, nil
 }
+
+// Prepend returns a seekable view of a new tag followed by the audio of an
+// MP3 whose own leading tag (skip bytes) is left out. size is the MP3's
+// length in bytes. Seeking and reading map onto mp3, so it can be served
+// with HTTP Range requests.
+func Prepend(tag []byte, mp3 io.ReadSeeker, skip, size int64) (io.ReadSeeker, error) {
+	if skip < 0 || skip > size {
+		return nil, errors.New("id3: tag size beyond the end of the file")
+	}
+	return &prepended{tag: tag, mp3: mp3, skip: skip, size: int64(len(tag)) + size - skip, mp3Pos: -1}, nil
+}
+
+type prepended struct {
+	tag    []byte
+	mp3    io.ReadSeeker
+	skip   int64
+	size   int64 // total length
+	off    int64 // current offset in the whole
+	mp3Pos int64 // offset the mp3 reader is at, -1 when unknown
+}
+
+func (p *prepended) Read(b []byte) (int, error) {
+	if p.off >= p.size {
+		return 0, io.EOF
+	}
+	if p.off < int64(len(p.tag)) {
+		n := copy(b, p.tag[p.off:])
+		p.off += int64(n)
+		return n, nil
+	}
+	want := p.off - int64(len(p.tag)) + p.skip
+	if p.mp3Pos != want {
+		if _, err := p.mp3.Seek(want, io.SeekStart); err != nil {
+			return 0, err
+		}
+		p.mp3Pos = want
+	}
+	if rest := p.size - p.off; int64(len(b)) > rest {
+		b = b[:rest]
+	}
+	n, err := p.mp3.Read(b)
+	p.off += int64(n)
+	p.mp3Pos += int64(n)
+	if err == io.EOF && p.off < p.size {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func (p *prepended) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += p.off
+	case io.SeekEnd:
+		offset += p.size
+	default:
+		return 0, errors.New("id3: bad whence")
+	}
+	if offset < 0 {
+		return 0, errors.New("id3: negative position")
+	}
+	p.off = offset
+	return offset, nil
+}

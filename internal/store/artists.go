@@ -88,6 +88,18 @@ func (tx *Tx) EnsureArtist(ctx context.Context, name string) (chorus.Artist, boo
 	return a, n == 1, notFound(err, "artist")
 }
 
+// SetArtistMember makes a member the manager of an artist that has none.
+func (tx *Tx) SetArtistMember(ctx context.Context, artistID, memberID int64) error {
+	res, err := tx.exec(ctx, `UPDATE artists SET member_id = ? WHERE id = ? AND member_id IS NULL`, memberID, artistID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("artist %d already has a manager: %w", artistID, chorus.ErrConflict)
+	}
+	return nil
+}
+
 // UpdateArtistPicture sets the file-store key prefix of an artist's picture.
 func (tx *Tx) UpdateArtistPicture(ctx context.Context, artistID int64, key string) error {
 	_, err := tx.exec(ctx, `UPDATE artists SET picture_key = ? WHERE id = ?`, key, artistID)

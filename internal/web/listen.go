@@ -1,8 +1,9 @@
 package web
 
 import (
+	"crypto/sha256"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,11 +30,42 @@ func (s *Server) publicTrack(r *http.Request) (chorus.Track, error) {
 	return t, nil
 }
 
+// recordPlay counts a play, which the player reports once a listen reaches
+// 30 seconds or half the track (the usual definition of a play).
+func (s *Server) recordPlay(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.publicTrack(r)
+	if err != nil {
+		return err
+	}
+	if err := s.DB.CountPlay(r.Context(), t.ID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// audibleTrack is publicTrack, widened to the owner's own processed
+// tracks, so an artist can listen to a draft before publishing it.
+func (s *Server) audibleTrack(r *http.Request) (chorus.Track, error) {
+	t, err := s.publicTrack(r)
+	if err == nil || !errors.Is(err, chorus.ErrNotFound) || t.ID == 0 || t.Status != chorus.TrackReady {
+		return t, err
+	}
+	m := s.member(r)
+	if m == nil {
+		return t, err
+	}
+	if a, aerr := s.DB.Artist(r.Context(), t.ArtistID); aerr == nil && a.MemberID == m.ID {
+		return t, nil
+	}
+	return t, err
+}
+
 // stream serves the MP3 stream file with HTTP Range support (RFC 9110
 // §14), a strong ETag from its content hash and Last-Modified, so players
 // can seek and caches can revalidate.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
-	t, err := s.publicTrack(r)
+	t, err := s.audibleTrack(r)
 	if err != nil {
 		return err
 	}
@@ -42,15 +74,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	defer f.Close()
-	if rg := r.Header.Get("Range"); (rg == "" || strings.HasPrefix(rg, "bytes=0-")) && r.Method == http.MethodGet {
-		if err := s.DB.CountPlay(r.Context(), t.ID); err != nil {
-			s.Logger.Warn("count play", "track", t.ID, "err", err)
-		}
-	}
 	h := w.Header()
 	h.Set("Content-Type", "audio/mpeg")
 	h.Set("ETag", `"`+t.StreamHash+`"`)
 	h.Set("Cache-Control", "public, max-age=86400")
+	if !t.Public() {
+		h.Set("Cache-Control", "private, no-store")
+	}
 	h.Set("Accept-Ranges", "bytes")
 	http.ServeContent(w, r, "", t.UpdatedAt, f)
 	return nil
@@ -116,22 +146,17 @@ func (s *Server) downloadMP3(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := f.Seek(skip, io.SeekStart); err != nil {
+	body, err := id3.Prepend(tag, f, skip, t.StreamSize)
+	if err != nil {
 		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "audio/mpeg")
-	h.Set("Content-Length", strconv.FormatInt(int64(len(tag))+t.StreamSize-skip, 10))
+	// The tag depends on the track's metadata and licence: both are in the ETag.
+	h.Set("ETag", fmt.Sprintf(`"%s-%x"`, t.StreamHash[:16], sha256.Sum256(tag)))
 	h.Set("Link", `<`+l.URL+`>; rel="license"`)
-	h.Set("Last-Modified", t.UpdatedAt.UTC().Format(http.TimeFormat))
 	setAttachment(w, downloadName(t, ".mp3"))
-	if r.Method == http.MethodHead {
-		return nil
-	}
-	if _, err := w.Write(tag); err != nil {
-		return nil
-	}
-	_, _ = io.Copy(w, f)
+	http.ServeContent(w, r, "", t.UpdatedAt, body)
 	return nil
 }
 
