@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,9 +32,9 @@ func TestAccountsAndCrossSiteRequests(t *testing.T) {
 				t.Fatalf("invalid sign-up: %d", resp.StatusCode)
 			}
 			// A cross-site form post is refused before it changes anything.
-			resp, _ = c.postForm("/signup", url.Values{"email": {"eve@example.org"}, "username": {"eve"}, "password": {"a long password"}},
+			resp, body = c.postForm("/signup", url.Values{"email": {"eve@example.org"}, "username": {"eve"}, "password": {"a long password"}},
 				"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
-			if resp.StatusCode != http.StatusForbidden {
+			if resp.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("sent from another site")) {
 				t.Fatalf("cross-site sign-up: %d, want 403", resp.StatusCode)
 			}
 			resp, _ = c.postForm("/login", url.Values{"login": {"eve"}, "password": {"a long password"}})
@@ -116,9 +117,36 @@ func TestUploadLimitAndErrors(t *testing.T) {
 	if resp.StatusCode >= 500 || len(reply.Results) != 2 || reply.Results[1].TrackID == 0 {
 		t.Fatalf("the file after an oversized one was not accepted: %d %+v", resp.StatusCode, reply)
 	}
+	smallID := reply.Results[1].TrackID
+	// A body cut off in the middle is the sender's problem: 400, not 5xx.
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	w, _ := mw.CreateFormFile("files", "cut.mp3")
+	_, _ = w.Write(small)
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/studio/upload", bytes.NewReader(buf.Bytes())) // no closing boundary
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "application/json")
+	if resp, body := c.do(req); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("truncated multipart body: %d %s", resp.StatusCode, body)
+	}
+	// With two artist profiles, the form must say which one publishes.
+	buf.Reset()
+	mw = multipart.NewWriter(&buf)
+	_ = mw.WriteField("name", "Second Profile")
+	mw.Close()
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/studio/artists", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if resp, _ := c.do(req); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second artist: %d", resp.StatusCode)
+	}
+	resp, reply = c.upload(0, uploadFile{"which.mp3", small})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(reply.Error, "Choose which") {
+		t.Fatalf("upload without choosing among two artists: %d %+v", resp.StatusCode, reply)
+	}
+
 	// Unknown pages and malformed ids are 404 pages, never 5xx.
 	for _, p := range []string{"/nope", "/tracks/abc", "/tracks/99999", "/tracks/-1/stream", "/albums/0", "/artists/nobody",
-		"/tracks/1/cover/7", "/static/nope.css", "/search/x", fmt.Sprintf("/tracks/%d/original", reply.Results[1].TrackID)} {
+		"/tracks/1/cover/7", "/static/nope.css", "/search/x", fmt.Sprintf("/tracks/%d/original", smallID)} {
 		resp, body := c.get(p)
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s: %d %s", p, resp.StatusCode, body)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -19,9 +20,13 @@ Commands:
 `
 
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		fmt.Fprint(stderr, adminUsage)
 		return errUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, adminUsage)
+		return errHelp
 	}
 	switch args[0] {
 	case "jobs":
@@ -34,12 +39,19 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 func adminJobs(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var state string
 	var limit int
-	cfg, _, err := parseFlags("admin jobs", "admin jobs [flags]", args, getenv, stderr, config.Options{}, func(fs *flag.FlagSet) {
+	cfg, _, err := parseFlags("admin jobs", "admin jobs [flags]", args, getenv, stdout, stderr, config.Options{}, func(fs *flag.FlagSet) {
 		fs.StringVar(&state, "state", "", "only jobs in this state")
 		fs.IntVar(&limit, "limit", 50, "at most this many jobs")
 	})
 	if err != nil {
 		return err
+	}
+	if limit < 1 || limit > 10000 {
+		return fmt.Errorf("--limit must be between 1 and 10000, got %d", limit)
+	}
+	validStates := []string{"available", "running", "retryable", "scheduled", "pending", "completed", "cancelled", "discarded"}
+	if state != "" && !slices.Contains(validStates, state) {
+		return fmt.Errorf("--state %q is not a job state; use one of %s", state, strings.Join(validStates, ", "))
 	}
 	d, err := openDeps(ctx, cfg, newLogger(stderr, getenv), false)
 	if err != nil {

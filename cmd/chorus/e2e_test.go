@@ -157,6 +157,11 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 	if !strings.Contains(tags["copyright"], "CC BY-SA 4.0") || tags["title"] != "Naïve Café" || tags["artist"] != "Zoë & the Cafés" {
 		t.Errorf("downloaded MP3 tags: %v", tags)
 	}
+	full := body
+	resp, body = visitor.get(fmt.Sprintf("/tracks/%d/download", id), "Range", "bytes=100-199")
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(body, full[100:200]) || resp.Header.Get("ETag") == "" {
+		t.Fatalf("download range: %d, ETag %q", resp.StatusCode, resp.Header.Get("ETag"))
+	}
 	resp, body = visitor.get(fmt.Sprintf("/tracks/%d/original", id))
 	if resp.StatusCode != 200 || !bytes.Equal(body, good) || !strings.Contains(resp.Header.Get("Link"), "by-sa/4.0") {
 		t.Fatalf("original download: %d, %d bytes, Link %q", resp.StatusCode, len(body), resp.Header.Get("Link"))

@@ -46,7 +46,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	var artistName, licenceID, owner string
 	var downloadOriginal, quiet bool
 	jobsN := runtime.NumCPU()
-	cfg, fset, err := parseFlags("import", "import --artist NAME [--license ID] [flags] PATH...", args, getenv, stderr, config.Options{}, func(fs *flag.FlagSet) {
+	cfg, fset, err := parseFlags("import", "import --artist NAME [--license ID] [flags] PATH...", args, getenv, stdout, stderr, config.Options{}, func(fs *flag.FlagSet) {
 		fs.StringVar(&artistName, "artist", "", "artist to import as; created if it does not exist (required)")
 		fs.StringVar(&licenceID, "license", "", "licence to publish under: cc-by-4.0, cc-by-sa-4.0, cc-by-nd-4.0, cc-by-nc-4.0, cc-by-nc-sa-4.0, cc-by-nc-nd-4.0 or cc0-1.0; without it tracks are imported as drafts")
 		fs.StringVar(&licenceID, "licence", "", "same as --license")
@@ -140,7 +140,7 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}()
 
 	var bar *progressbar.ProgressBar
-	if !quiet {
+	if !quiet && isTerminal(stderr) {
 		bar = progressbar.NewOptions(len(paths)*2,
 			progressbar.OptionSetWriter(stderr),
 			progressbar.OptionSetDescription("importing"),
@@ -226,7 +226,23 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if bar != nil {
 		_ = bar.Finish()
 	}
-	return printSummary(stdout, artist, licenceID, paths, outcomes)
+	if err := printSummary(stdout, cfg.DataDir, artist, licenceID, paths, outcomes); err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%d of the given paths could not be read (see above)", len(missing))
+	}
+	return nil
+}
+
+// isTerminal reports whether w is a terminal, where a progress bar belongs.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 func ingestFile(ctx context.Context, svc *publishing.Service, artistID int64, path, licenceID string, download bool) importOutcome {
@@ -245,7 +261,7 @@ func ingestFile(ctx context.Context, svc *publishing.Service, artistID int64, pa
 	return o
 }
 
-func printSummary(w io.Writer, artist chorus.Artist, licenceID string, paths []string, outcomes []importOutcome) error {
+func printSummary(w io.Writer, dataDir string, artist chorus.Artist, licenceID string, paths []string, outcomes []importOutcome) error {
 	var imported, skipped, refused []importOutcome
 	var failed error
 	for _, o := range outcomes {
@@ -266,7 +282,7 @@ func printSummary(w io.Writer, artist chorus.Artist, licenceID string, paths []s
 	if licenceID == "" {
 		state = "as drafts: choose their licence in the studio to publish them"
 	}
-	fmt.Fprintf(w, "Artist: %s\n", artist.Name)
+	fmt.Fprintf(w, "Artist: %s (data in %s)\n", artist.Name, dataDir)
 	fmt.Fprintf(w, "Imported: %d (%s)\n", len(imported), state)
 	fmt.Fprintf(w, "Skipped, already imported: %d\n", len(skipped))
 	fmt.Fprintf(w, "Refused: %d\n", len(refused))

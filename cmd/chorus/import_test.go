@@ -107,9 +107,9 @@ func TestImportUsage(t *testing.T) {
 		}
 	}
 	for _, cmd := range []string{"serve", "import", "migrate"} {
-		_, errOut, err := runCLI(t, cmd, "--help")
-		if err != errUsage || !strings.Contains(errOut, "Usage: chorus "+cmd) {
-			t.Errorf("%s --help: %v %q", cmd, err, errOut)
+		out, _, err := runCLI(t, cmd, "--help")
+		if err != nil || !strings.Contains(out, "Usage: chorus "+cmd) {
+			t.Errorf("%s --help: %v %q", cmd, err, out)
 		}
 	}
 	out, _, err := runCLI(t, "help")

@@ -10,7 +10,7 @@ import (
 )
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseFlags("migrate", "migrate [flags]", args, getenv, stderr, config.Options{}, nil)
+	cfg, _, err := parseFlags("migrate", "migrate [flags]", args, getenv, stdout, stderr, config.Options{}, nil)
 	if err != nil {
 		return err
 	}

@@ -18,8 +18,12 @@ import (
 	"chorus/internal/store"
 )
 
-// errUsage is returned after usage was printed, so main adds nothing.
-var errUsage = errors.New("usage")
+// errUsage is returned after usage was printed for a mistake, so main
+// adds nothing and exits 1; errHelp after help was asked for (exit 0).
+var (
+	errUsage = errors.New("usage")
+	errHelp  = errors.New("help")
+)
 
 const usage = `Chorus: free music, published, found and streamed.
 
@@ -41,7 +45,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
-	cmd, rest := args[1], args[2:]
+	err := dispatch(ctx, args[1], args[2:], getenv, stdout, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(ctx context.Context, cmd string, rest []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)
@@ -61,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // parseFlags builds the configuration of a subcommand. It returns errUsage
 // after printing help for --help, and a clear error for bad settings.
-func parseFlags(name, synopsis string, args []string, getenv func(string) string, stderr io.Writer, opt config.Options, extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
+func parseFlags(name, synopsis string, args []string, getenv func(string) string, stdout, stderr io.Writer, opt config.Options, extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet("chorus "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg config.Config
@@ -70,8 +81,18 @@ func parseFlags(name, synopsis string, args []string, getenv func(string) string
 		extra(fs)
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: chorus %s\n\nFlags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: chorus %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
+	}
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return cfg, fs, errHelp
+		}
 	}
 	// Flags may come after paths too ("import DIR --artist X"): parse,
 	// set the first positional argument aside, and go on.

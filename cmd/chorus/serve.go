@@ -19,7 +19,7 @@ import (
 // running streams and requests finish and running jobs complete for up to
 // --shutdown-timeout; jobs still running after that are retried later.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseFlags("serve", "serve [flags]", args, getenv, stderr, config.Options{Server: true}, nil)
+	cfg, _, err := parseFlags("serve", "serve [flags]", args, getenv, stdout, stderr, config.Options{Server: true}, nil)
 	if err != nil {
 		return err
 	}

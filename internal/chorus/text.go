@@ -64,7 +64,7 @@ func CleanText(s string, max int, multiline bool) string {
 	var b strings.Builder
 	n := 0
 	for _, r := range s {
-		if r == unicode.ReplacementChar {
+		if r == unicode.ReplacementChar || isBidiControl(r) {
 			continue
 		}
 		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
@@ -80,4 +80,11 @@ func CleanText(s string, max int, multiline bool) string {
 		n++
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// isBidiControl reports the explicit directional formatting characters of
+// Unicode UAX #9 §2 (embeddings, overrides, isolates), which can make text
+// display as something else than it is ("Trojan Source", CVE-2021-42574).
+func isBidiControl(r rune) bool {
+	return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069)
 }

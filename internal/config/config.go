@@ -49,9 +49,9 @@ func Defaults() Config {
 	return Config{
 		Addr:            "127.0.0.1:8080",
 		DataDir:         "chorus-data",
-		MaxUploadBytes:  500 << 20,
+		MaxUploadBytes:  500_000_000,
 		Workers:         2,
-		JobTimeout:      30 * time.Minute,
+		JobTimeout:      10 * time.Minute,
 		ShutdownTimeout: 30 * time.Second,
 		FFmpeg:          "ffmpeg",
 		FFprobe:         "ffprobe",
@@ -148,7 +148,7 @@ func (c *Config) finish(server bool) error {
 	}
 	if c.BlobURL == "" {
 		c.BlobURL = "file://" + filepath.ToSlash(filepath.Join(c.DataDir, "files"))
-	} else if u, err := url.Parse(c.BlobURL); err != nil || u.Scheme != "file" || u.Path == "" {
+	} else if u, err := url.Parse(c.BlobURL); err != nil || u.Scheme != "file" || u.Path == "" || u.Host != "" {
 		bad("blob-url", "%q is not supported: use file:///absolute/dir", c.BlobURL)
 	}
 	if c.MaxUploadBytes < 1<<10 {

@@ -77,6 +77,25 @@ func (e *RefusedError) Error() string { return e.File + ": " + e.Reason }
 // Unwrap exposes the kind for errors.Is.
 func (e *RefusedError) Unwrap() error { return e.Kind }
 
+// ErrInterrupted is the kind of RefusedError for a body that stopped
+// arriving before its end.
+var ErrInterrupted = errors.New("upload interrupted")
+
+// readErrors remembers the error of the reader it wraps, to tell a failed
+// read (the sender) from a failed write (our disk).
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (e *readErrors) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
+}
+
 // ErrRefused is the kind of RefusedError for content that is not usable audio.
 var ErrRefused = errors.New("file refused")
 
@@ -93,14 +112,20 @@ func (s *Service) Ingest(ctx context.Context, u Upload) (Ingested, error) {
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(u.Body, s.MaxBytes+1))
+	body := &readErrors{r: io.LimitReader(u.Body, s.MaxBytes+1)}
+	n, err := io.Copy(io.MultiWriter(tmp, h), body)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		switch {
+		case errors.As(err, &mbe):
 			return Ingested{}, s.tooLarge(name)
+		case body.err != nil && ctx.Err() == nil:
+			// The sender's side failed (a cut connection, a malformed
+			// multipart body): nothing is kept, and it is not our fault.
+			return Ingested{}, &RefusedError{File: name, Reason: "the upload was interrupted before the whole file arrived; please try again", Kind: ErrInterrupted}
 		}
 		return Ingested{}, fmt.Errorf("receive %s: %w", name, err)
 	}
@@ -121,6 +146,7 @@ func (s *Service) Ingest(ctx context.Context, u Upload) (Ingested, error) {
 	probe, err := s.Media.Probe(ctx, tmp.Name())
 	if err != nil {
 		if errors.Is(err, media.ErrNotAudio) || errors.Is(err, media.ErrUnreadable) {
+			s.logRefusal(err)
 			return Ingested{}, &RefusedError{File: name, Reason: err.Error(), Kind: ErrRefused}
 		}
 		return Ingested{}, fmt.Errorf("probe %s: %w", name, err)
@@ -132,6 +158,7 @@ func (s *Service) Ingest(ctx context.Context, u Upload) (Ingested, error) {
 		}
 		if _, err := s.Media.Verify(ctx, tmp.Name(), expected); err != nil {
 			if errors.Is(err, media.ErrUnreadable) {
+				s.logRefusal(err)
 				return Ingested{}, &RefusedError{File: name, Reason: err.Error(), Kind: ErrRefused}
 			}
 			return Ingested{}, fmt.Errorf("verify %s: %w", name, err)
@@ -139,7 +166,7 @@ func (s *Service) Ingest(ctx context.Context, u Upload) (Ingested, error) {
 	}
 	title := chorus.CleanText(probe.Tags.Title, 200, false)
 	if title == "" {
-		title = media.CleanTitle(u.FileName)
+		title = chorus.CleanText(media.CleanTitle(u.FileName), 200, false)
 	}
 	album := chorus.CleanText(probe.Tags.Album, 200, false)
 	key := path.Join("tracks", randomID(), "original"+probe.Format.Ext)
@@ -170,6 +197,15 @@ func (s *Service) Ingest(ctx context.Context, u Upload) (Ingested, error) {
 		return Ingested{}, err
 	}
 	return Ingested{TrackID: id, Title: title, Album: album, Format: probe.Format.Name, Duration: probe.Duration.Milliseconds()}, nil
+}
+
+// logRefusal keeps what ffmpeg said about a refused file for the operator:
+// when every file is refused, the cause may be a broken ffmpeg, not the files.
+func (s *Service) logRefusal(err error) {
+	var me *media.Error
+	if errors.As(err, &me) && me.Detail != "" {
+		s.Logger.Info("file refused", "reason", me.Reason, "ffmpeg", me.Detail)
+	}
 }
 
 func (s *Service) tooLarge(name string) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -33,9 +34,19 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, status, map[string]string{"database": state(dbErr), "files": state(filesErr)})
 }
 
+// robots lets crawlers index the catalogue but not the studio or forms.
+func robots(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("User-agent: *\nDisallow: /studio\nDisallow: /login\nDisallow: /signup\nDisallow: /search\n"))
+}
+
 func (s *Server) staticHandler() http.Handler {
 	fsrv := http.StripPrefix("/static/", http.FileServerFS(s.static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") { // no directory listings
+			http.NotFound(w, r)
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		fsrv.ServeHTTP(w, r)
 	})

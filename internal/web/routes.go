@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"chorus/internal/chorus"
+)
 
 // Handler returns the whole web surface. Every state-changing request is
 // refused when a browser says it comes from another origin
@@ -12,6 +16,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.Handle("GET /readyz", s.h(s.readyz))
 	mux.Handle("GET /static/", s.staticHandler())
+	mux.HandleFunc("GET /robots.txt", robots)
 
 	// Listening: public, no account needed.
 	mux.Handle("GET /{$}", s.h(s.home))
@@ -49,7 +54,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.h(s.notFound))
 
 	csrf := http.NewCrossOriginProtection()
-	return securityHeaders(csrf.Handler(s.sessions.LoadAndSave(mux)))
+	// Behind a proxy that rewrites Host, the public origin is still ours.
+	_ = csrf.AddTrustedOrigin(s.BaseURL)
+	csrf.SetDenyHandler(s.h(func(w http.ResponseWriter, r *http.Request) error {
+		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: "This form was sent from another site, so it was refused. Please use the form on this site."}
+	}))
+	return securityHeaders(bodyDeadlines(s.sessions.LoadAndSave(csrf.Handler(mux))))
 }
 
 // securityHeaders sets the headers every response carries.

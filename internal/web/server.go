@@ -187,6 +187,9 @@ func classify(err error) (int, string) {
 	case errors.As(err, &inv):
 		return http.StatusUnprocessableEntity, inv.Error()
 	case errors.As(err, &refused):
+		if errors.Is(err, publishing.ErrInterrupted) {
+			return http.StatusBadRequest, "The upload was interrupted before every file arrived. Files that arrived whole are in your studio; please upload the others again."
+		}
 		if errors.Is(err, chorus.ErrTooLarge) {
 			return http.StatusRequestEntityTooLarge, refused.Error()
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -110,6 +111,9 @@ func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
 			return err
 		})
 	}
+	if err != nil && pictureKey != "" {
+		s.deletePicture(r, pictureKey)
+	}
 	if errors.As(err, &inv) {
 		if wantsJSON(r) {
 			return err
@@ -154,10 +158,19 @@ func (s *Server) storePicture(r *http.Request, f io.Reader) (string, error) {
 		}
 		os.Remove(out)
 		if err != nil {
+			s.deletePicture(r, key)
 			return "", errors.New("this file is not a picture we can read (use JPEG, PNG, GIF or WebP)")
 		}
 	}
 	return key, nil
+}
+
+func (s *Server) deletePicture(r *http.Request, key string) {
+	for _, size := range publishing.CoverSizes() {
+		if err := s.Files.Delete(context.WithoutCancel(r.Context()), fmt.Sprintf("%s-%d.jpg", key, size)); err != nil {
+			s.Logger.Warn("delete unused picture", "err", err)
+		}
+	}
 }
 
 // ownedArtists returns the member's artists, or an error telling them to
@@ -181,6 +194,22 @@ func (s *Server) ownedArtist(r *http.Request, idText string) (chorus.Artist, err
 		}
 	}
 	return chorus.Artist{}, chorus.ErrForbidden
+}
+
+// soleArtist returns the member's artist when they have exactly one; with
+// several, the form must say which.
+func (s *Server) soleArtist(r *http.Request) (chorus.Artist, error) {
+	artists, err := s.DB.ArtistsOfMember(r.Context(), s.member(r).ID)
+	if err != nil {
+		return chorus.Artist{}, err
+	}
+	switch len(artists) {
+	case 0:
+		return chorus.Artist{}, chorus.Invalid("Create an artist profile in your studio before uploading music.")
+	case 1:
+		return artists[0], nil
+	}
+	return chorus.Artist{}, chorus.Invalid("Choose which of your artist profiles publishes these files.")
 }
 
 func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request) error {
@@ -238,16 +267,21 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 		}
 		if part.FormName() == "artist" {
 			v, _ := io.ReadAll(io.LimitReader(part, 32))
-			if artist, err = s.ownedArtist(r, strings.TrimSpace(string(v))); err != nil {
+			chosen, err := s.ownedArtist(r, strings.TrimSpace(string(v)))
+			if err != nil {
 				return err
 			}
+			if len(results) > 0 && chosen.ID != artist.ID {
+				return chorus.Invalid("The artist must be chosen before the files in the upload form.")
+			}
+			artist = chosen
 			continue
 		}
 		if part.FormName() != "files" || part.FileName() == "" {
 			continue
 		}
 		if artist.ID == 0 {
-			if artist, err = s.ownedArtist(r, ""); err != nil {
+			if artist, err = s.soleArtist(r); err != nil {
 				return err
 			}
 		}
@@ -255,6 +289,8 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 		res := UploadResult{File: part.FileName(), TrackID: in.TrackID, Title: in.Title, Album: in.Album}
 		var re *publishing.RefusedError
 		switch {
+		case errors.Is(err, publishing.ErrInterrupted):
+			return err
 		case errors.As(err, &re):
 			res.Error, res.TrackID = re.Reason, 0
 			refused++
@@ -446,6 +482,11 @@ func (s *Server) bulkPublish(w http.ResponseWriter, r *http.Request) error {
 	}
 	licence := r.PostFormValue("licence")
 	if _, err := chorus.LicenceByID(licence); err != nil {
+		if !wantsJSON(r) {
+			s.flash(r, "Choose a licence before publishing: nothing was published. Each track can also be published from its own page.")
+			http.Redirect(w, r, "/studio", http.StatusSeeOther)
+			return nil
+		}
 		inv := &chorus.InvalidError{Message: "Choose a licence for these tracks before publishing."}
 		inv.Add("licence", "Choose a licence.")
 		return inv
@@ -468,7 +509,7 @@ func (s *Server) bulkPublish(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			if owner != m.ID {
-				return chorus.ErrForbidden
+				return fmt.Errorf("track %d: %w", id, chorus.ErrNotFound)
 			}
 			if err := tx.EditTrack(r.Context(), id, store.TrackEdit{Title: t.Title, AlbumTitle: t.AlbumTitle, TrackNumber: t.TrackNumber,
 				Year: t.Year, Tags: t.Tags, LicenceID: licence, DownloadOriginal: download}); err != nil {
