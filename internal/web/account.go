@@ -55,6 +55,7 @@ func (s *Server) requireMember(fn handler) handler {
 type FieldInfo struct {
 	Name, Label, Type, Autocomplete string
 	Mandatory                       bool
+	MaxLen                          int // characters; 0 for no limit
 	Why                             string
 	Value, Error                    string
 }
@@ -65,9 +66,9 @@ func signupFields(in auth.SignUp, inv *chorus.InvalidError) []FieldInfo {
 		errs = inv.Fields
 	}
 	return []FieldInfo{
-		{Name: "email", Label: "Email address", Type: "email", Autocomplete: "email", Mandatory: true, Value: in.Email, Error: errs["email"],
+		{Name: "email", Label: "Email address", Type: "email", Autocomplete: "email", Mandatory: true, MaxLen: 254, Value: in.Email, Error: errs["email"],
 			Why: "Needed to log in and to reach you about your account. It is never shown to other members."},
-		{Name: "username", Label: "Username", Type: "text", Autocomplete: "username", Mandatory: true, Value: in.Username, Error: errs["username"],
+		{Name: "username", Label: "Username", Type: "text", Autocomplete: "username", Mandatory: true, MaxLen: 30, Value: in.Username, Error: errs["username"],
 			Why: "Needed to identify you on Chorus. It is public: others see it beside what you post."},
 		{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password", Mandatory: true, Error: errs["password"],
 			Why: "Needed to protect your account. At least 8 characters; we store only a salted hash of it."},

@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"chorus/internal/chorus"
 	"chorus/internal/publishing"
@@ -57,9 +58,9 @@ func artistFields(name, bio string, inv *chorus.InvalidError) []FieldInfo {
 		errs = inv.Fields
 	}
 	return []FieldInfo{
-		{Name: "name", Label: "Artist name", Type: "text", Mandatory: true, Value: name, Error: errs["name"],
+		{Name: "name", Label: "Artist name", Type: "text", Mandatory: true, MaxLen: 100, Value: name, Error: errs["name"],
 			Why: "Shown publicly on your music and in its licence attribution."},
-		{Name: "bio", Label: "Biography", Type: "textarea", Value: bio, Error: errs["bio"],
+		{Name: "bio", Label: "Biography", Type: "textarea", MaxLen: 5000, Value: bio, Error: errs["bio"],
 			Why: "Shown publicly on your artist page."},
 		{Name: "picture", Label: "Picture", Type: "file", Error: errs["picture"],
 			Why: "Shown publicly on your artist page. JPEG, PNG, GIF or WebP; we keep a resized copy without its metadata (such as location)."},
@@ -85,11 +86,16 @@ func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
 			_ = r.MultipartForm.RemoveAll()
 		}
 	}()
-	name := chorus.CleanText(r.FormValue("name"), 100, false)
-	bio := chorus.CleanText(r.FormValue("bio"), 5000, true)
+	name := chorus.CleanText(r.FormValue("name"), 101, false)
+	bio := chorus.CleanText(r.FormValue("bio"), 5001, true)
 	inv := &chorus.InvalidError{}
 	if name == "" {
 		inv.Add("name", "Enter the name you publish under.")
+	} else if utf8.RuneCountInString(name) > 100 {
+		inv.Add("name", "Use at most 100 characters.")
+	}
+	if utf8.RuneCountInString(bio) > 5000 {
+		inv.Add("bio", "Use at most 5000 characters.")
 	}
 	var pictureKey string
 	if f, hdr, err := r.FormFile("picture"); err == nil {
