@@ -130,6 +130,9 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	}); err != nil {
 		return err
 	}
+	if _, err := queue.RescueOrphans(ctx); err != nil {
+		logger.Warn("resume jobs of stopped processes", "err", err)
+	}
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}

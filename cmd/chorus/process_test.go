@@ -163,7 +163,7 @@ func testKill(t *testing.T, d store.Dialect) {
 	data := t.TempDir()
 	dbURL := storetest.URL(t, d)
 	long := longTone(t)
-	p := startProc(t, data, dbURL, "--job-timeout", "20s")
+	p := startProc(t, data, dbURL)
 	c := signUpArtist(t, p.URL, "kim", "Kim")
 
 	// 1. An acknowledged upload whose transcode is running when the process dies.
@@ -217,9 +217,9 @@ func testKill(t *testing.T, d store.Dialect) {
 		t.Fatal("the in-flight upload was acknowledged")
 	}
 
-	// Restart: leftovers of the dead process are removed, the acknowledged
-	// track is processed again (after the job timeout marks its job stuck).
-	p2 := startProc(t, data, dbURL, "--job-timeout", "20s")
+	// Restart: leftovers of the dead process are removed, and the job it
+	// left running is resumed at once (not after the job timeout).
+	p2 := startProc(t, data, dbURL)
 	if _, err := os.Stat(deadDir); !os.IsNotExist(err) {
 		t.Fatalf("the staging directory of the killed process remains (%v)", err)
 	}

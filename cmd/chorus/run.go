@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -174,7 +175,9 @@ func (d *deps) close() {
 // given number of workers (0: enqueue only).
 func (d *deps) publishing(cfg config.Config, workers int) (*publishing.Service, *jobs.Queue, error) {
 	svc := &publishing.Service{DB: d.db, Files: d.files, Media: d.media, Staging: d.staging, MaxBytes: cfg.MaxUploadBytes, Logger: d.logger}
-	q, err := jobs.New(d.db, jobs.Config{Workers: workers, JobTimeout: cfg.JobTimeout, Processor: svc, Logger: d.logger.With("component", "jobs")})
+	host, _ := os.Hostname()
+	q, err := jobs.New(d.db, jobs.Config{Workers: workers, JobTimeout: cfg.JobTimeout, Processor: svc,
+		Logger: d.logger.With("component", "jobs"), Host: host, Staging: d.staging})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -57,6 +57,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          nil,
 	}
+	if _, err := queue.RescueOrphans(ctx); err != nil {
+		logger.Warn("resume jobs of stopped processes", "err", err)
+	}
+	go func() { // an import beside this server may die too
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := queue.RescueOrphans(ctx); err != nil && ctx.Err() == nil {
+					logger.Warn("resume jobs of stopped processes", "err", err)
+				}
+			}
+		}
+	}()
 	// Jobs get a context of their own: on SIGTERM, Stop lets running jobs
 	// finish instead of cancelling them with the signal.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {

@@ -74,3 +74,29 @@ func removeDeadStaging(root string) {
 		f.Close()
 	}
 }
+
+// Name is the staging directory's base name, unique among live processes
+// sharing the data directory ("proc-123456789").
+func (s *Staging) Name() string { return filepath.Base(s.Dir) }
+
+// Alive reports whether the process that owns the staging directory name
+// under root is still running: its directory exists and its lock is held.
+// The caller's own directory is alive.
+func (s *Staging) Alive(name string) bool {
+	if name == s.Name() {
+		return true
+	}
+	if filepath.Base(name) != name || name == "." || name == ".." {
+		return true // not one of ours; assume alive
+	}
+	f, err := os.Open(filepath.Join(filepath.Dir(s.Dir), name, ".lock"))
+	if err != nil {
+		return !os.IsNotExist(err)
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		return false
+	}
+	return true
+}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -61,12 +62,27 @@ type Config struct {
 	// Processor runs track jobs; required when Workers > 0.
 	Processor TrackProcessor
 	Logger    *slog.Logger
+	// Host and Staging identify this process to other processes sharing
+	// the data directory: the queue client id is "HOST/STAGING-NAME", so
+	// that a job left running by a process that died on this host can be
+	// recognised and resumed at once (see RescueOrphans). Without a
+	// Staging, the queue's own rescue after JobTimeout applies.
+	Host    string
+	Staging Liveness
+}
+
+// Liveness tells whether the process behind a staging name still runs.
+type Liveness interface {
+	Name() string
+	Alive(name string) bool
 }
 
 // Queue enqueues and runs jobs.
 type Queue struct {
 	client *river.Client[*sql.Tx]
 	run    bool
+	db     *store.DB
+	cfg    Config
 }
 
 type processTrackWorker struct {
@@ -92,8 +108,12 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 		driver = riversqlite.New(db.JobsSQL())
 	}
 	rc := &river.Config{Logger: cfg.Logger}
+	if cfg.Staging != nil {
+		rc.ID = clientID(cfg.Host, cfg.Staging.Name())
+	}
 	if cfg.Logger == nil {
-		rc.Logger = slog.New(slog.DiscardHandler)
+		cfg.Logger = slog.New(slog.DiscardHandler)
+		rc.Logger = cfg.Logger
 	}
 	if cfg.Workers > 0 {
 		if cfg.Processor == nil {
@@ -112,7 +132,45 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
-	return &Queue{client: c, run: cfg.Workers > 0}, nil
+	return &Queue{client: c, run: cfg.Workers > 0, db: db, cfg: cfg}, nil
+}
+
+func clientID(host, staging string) string {
+	if len(host) > 60 {
+		host = host[:60]
+	}
+	return host + "/" + staging
+}
+
+// RescueOrphans makes track jobs that a dead process on this host left in
+// the running state available again, so processing resumes within seconds
+// of a restart instead of after the job timeout. Jobs of live processes and
+// of other hosts are left alone. It returns how many jobs it requeued.
+func (q *Queue) RescueOrphans(ctx context.Context) (int, error) {
+	if q.cfg.Staging == nil {
+		return 0, nil
+	}
+	running, err := q.db.RunningJobs(ctx, ProcessTrackArgs{}.Kind())
+	if err != nil {
+		return 0, err
+	}
+	prefix := clientID(q.cfg.Host, "")
+	n := 0
+	for _, j := range running {
+		name, ok := strings.CutPrefix(j.Worker, prefix)
+		if !ok || q.cfg.Staging.Alive(name) {
+			continue
+		}
+		requeued, err := q.db.RequeueJob(ctx, j.ID)
+		if err != nil {
+			return n, err
+		}
+		if requeued {
+			n++
+			q.cfg.Logger.Info("resumed a job left by a stopped process", "job", j.ID, "worker", j.Worker)
+		}
+	}
+	return n, nil
 }
 
 // Start begins running jobs until Stop.
