@@ -1,0 +1,76 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func parse(t *testing.T, args []string, env map[string]string, server bool) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var c Config
+	c.Bind(fs, Options{Server: server})
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	err := c.Resolve(fs, func(k string) string { return env[k] })
+	return c, err
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parse(t, nil, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs("chorus-data")
+	if c.Addr != "127.0.0.1:8080" || c.DataDir != abs || c.BaseURL != "http://127.0.0.1:8080" ||
+		c.BlobURL != "file://"+filepath.Join(abs, "files") || c.Postgres() || c.SQLitePath() != filepath.Join(abs, "chorus.db") ||
+		c.MaxUploadBytes != 500_000_000 || c.JobTimeout != 10*time.Minute {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFlagsBeatEnvironment(t *testing.T) {
+	env := map[string]string{"CHORUS_ADDR": "0.0.0.0:9000", "CHORUS_DATA_DIR": "/srv/env", "CHORUS_DATABASE_URL": "postgres://u@db/chorus",
+		"CHORUS_WORKERS": "4", "CHORUS_BASE_URL": "https://music.example.org/"}
+	c, err := parse(t, []string{"--data", "/srv/flag"}, env, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "0.0.0.0:9000" || c.DataDir != "/srv/flag" || !c.Postgres() || c.Workers != 4 || c.BaseURL != "https://music.example.org" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestInvalidSettingsNameTheSetting(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--addr", "nope"}, nil, "--addr (CHORUS_ADDR)"},
+		{[]string{"--addr", "host:99999"}, nil, "port"},
+		{nil, map[string]string{"CHORUS_WORKERS": "many"}, "CHORUS_WORKERS"},
+		{[]string{"--workers", "0"}, nil, "--workers"},
+		{[]string{"--database-url", "mysql://root:secret@x/db"}, nil, "mysql://root:xxxxx@x/db"},
+		{[]string{"--blob-url", "s3://bucket"}, nil, "--blob-url"},
+		{[]string{"--blob-url", "file://relative/dir"}, nil, "--blob-url"},
+		{[]string{"--base-url", "ftp://x"}, nil, "--base-url"},
+		{[]string{"--max-upload-bytes", "10"}, nil, "--max-upload-bytes"},
+		{[]string{"--job-timeout", "1ms"}, nil, "--job-timeout"},
+		{[]string{"--data", " "}, nil, "--data"},
+	} {
+		_, err := parse(t, tc.args, tc.env, true)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: error %v, want one mentioning %q", tc.args, tc.env, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("error shows a password: %v", err)
+		}
+	}
+}
