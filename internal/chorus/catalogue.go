@@ -42,8 +42,10 @@ type Album struct {
 	Slug       string
 	Year       int
 	CoverKey   string
-	TrackCount int
-	CreatedAt  time.Time
+	// CoverTrackID is a public track of the album with artwork, 0 if none.
+	CoverTrackID int64
+	TrackCount   int
+	CreatedAt    time.Time
 }
 
 // Track is one recording.

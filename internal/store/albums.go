@@ -11,13 +11,14 @@ import (
 // public track are not public.
 const albumColumns = `al.id, al.artist_id, a.name, a.slug, al.title, al.slug, al.year, al.cover_key, al.created_at,
 	(SELECT COUNT(*) FROM tracks t WHERE t.album_id = al.id AND ` + publicTrack + `),
-	COALESCE((SELECT MAX(t.cover_key) FROM tracks t WHERE t.album_id = al.id AND ` + publicTrack + `), '')`
+	COALESCE((SELECT MAX(t.cover_key) FROM tracks t WHERE t.album_id = al.id AND ` + publicTrack + `), ''),
+	COALESCE((SELECT MIN(t.id) FROM tracks t WHERE t.album_id = al.id AND t.cover_key <> '' AND ` + publicTrack + `), 0)`
 
 func scanAlbum(row interface{ Scan(...any) error }) (chorus.Album, error) {
 	var al chorus.Album
 	var trackCover string
 	err := row.Scan(&al.ID, &al.ArtistID, &al.ArtistName, &al.ArtistSlug, &al.Title, &al.Slug, &al.Year, &al.CoverKey,
-		&al.CreatedAt, &al.TrackCount, &trackCover)
+		&al.CreatedAt, &al.TrackCount, &trackCover, &al.CoverTrackID)
 	if al.CoverKey == "" {
 		al.CoverKey = trackCover
 	}

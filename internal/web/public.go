@@ -47,21 +47,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 // albumCovers maps each album's ID to the ID of one of its public tracks
 // that has artwork, so that pages can show /tracks/{id}/cover/{size}.
 // Albums without artwork are absent (pages draw a placeholder).
-func (s *Server) albumCovers(ctx context.Context, albums []chorus.Album) (map[int64]int64, error) {
+func (s *Server) albumCovers(_ context.Context, albums []chorus.Album) (map[int64]int64, error) {
 	covers := make(map[int64]int64, len(albums))
 	for _, al := range albums {
-		if al.CoverKey == "" {
-			continue
-		}
-		ts, _, err := s.DB.Tracks(ctx, store.TrackFilter{AlbumID: al.ID, Order: store.AlbumOrder, Limit: 100})
-		if err != nil {
-			return nil, err
-		}
-		for _, t := range ts {
-			if t.CoverKey != "" {
-				covers[al.ID] = t.ID
-				break
-			}
+		if al.CoverTrackID != 0 {
+			covers[al.ID] = al.CoverTrackID
 		}
 	}
 	return covers, nil
