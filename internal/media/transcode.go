@@ -126,12 +126,17 @@ func TranscodeArgs(src, dstMP3 string, opt TranscodeOptions) []string {
 	args = append(args,
 		"-f", "mp3", safePath(dstMP3),
 
-		// Output 2: PCM for the waveform and the measured duration.
+		// Output 2: PCM for the waveform and the measured duration, in
+		// one-second packets with output buffering, so that ffmpeg writes
+		// the pipe in a few large pieces rather than one per audio frame
+		// (each small write costs the reader a wake-up).
 		"-map", "0:a:0",
 		"-vn", "-sn", "-dn",
 		"-map_metadata", "-1",
+		"-af", "aresample="+strconv.Itoa(peakRate)+",aformat=sample_fmts=s16:channel_layouts=mono,asetnsamples=n="+strconv.Itoa(peakRate)+":p=0",
 		"-ac", "1", "-ar", strconv.Itoa(peakRate),
 		"-c:a", "pcm_s16le",
+		"-flush_packets", "0",
 		"-f", "s16le", "pipe:1",
 	)
 	return args
