@@ -18,15 +18,15 @@ const (
 // bodyDeadlines sets read deadlines on request bodies. Once a body has been
 // read to its end the deadline is cleared, so slow work after it (probing
 // the last uploaded file) is not cut short.
-func bodyDeadlines(next http.Handler) http.Handler {
+func bodyDeadlines(next http.Handler, formTimeout, uploadIdle time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			rc := http.NewResponseController(w)
 			b := &deadlineBody{ReadCloser: r.Body, rc: rc}
 			if r.Method == http.MethodPost && r.URL.Path == "/studio/upload" {
-				b.idle = uploadIdleTimeout
+				b.idle = uploadIdle
 			} else {
-				_ = rc.SetReadDeadline(time.Now().Add(formBodyTimeout))
+				_ = rc.SetReadDeadline(time.Now().Add(formTimeout))
 			}
 			r.Body = b
 		}
