@@ -144,6 +144,14 @@ func TestUploadLimitAndErrors(t *testing.T) {
 		t.Fatalf("upload without choosing among two artists: %d %+v", resp.StatusCode, reply)
 	}
 
+	// Health: the process is up, and the database and file store answer.
+	if resp, body := c.get("/healthz"); resp.StatusCode != 200 || string(body) != "ok\n" {
+		t.Errorf("healthz: %d %q", resp.StatusCode, body)
+	}
+	if resp, body := c.get("/readyz"); resp.StatusCode != 200 || !strings.Contains(string(body), `"database":"ok"`) || !strings.Contains(string(body), `"files":"ok"`) {
+		t.Errorf("readyz: %d %s", resp.StatusCode, body)
+	}
+
 	// Unknown pages and malformed ids are 404 pages, never 5xx.
 	for _, p := range []string{"/nope", "/tracks/abc", "/tracks/99999", "/tracks/-1/stream", "/albums/0", "/artists/nobody",
 		"/tracks/1/cover/7", "/static/nope.css", "/search/x", fmt.Sprintf("/tracks/%d/original", smallID)} {
