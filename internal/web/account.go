@@ -159,8 +159,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 
 // safeNext keeps a post-login redirect on this site.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/studio"
+	const home = "/studio"
+	if next == "" || !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\") {
+		return home
+	}
+	for _, r := range next {
+		if r < 0x20 || r == 0x7f { // browsers drop tabs and newlines: "/\t/evil" becomes "//evil"
+			return home
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "//") {
+		return home
 	}
 	return next
 }

@@ -46,7 +46,11 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 		_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	}
 	n, err := b.ReadCloser.Read(p)
-	if err != nil && !b.done {
+	if err == io.EOF && !b.done {
+		// The whole body is in: work after it has no deadline. On any
+		// other error the (passed) deadline stays, so the server's own
+		// attempt to drain the rest of the body fails at once and the
+		// connection is closed instead of waiting on the client.
 		b.done = true
 		_ = b.rc.SetReadDeadline(time.Time{})
 	}

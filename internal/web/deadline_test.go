@@ -25,7 +25,10 @@ func TestStalledBodiesAreCut(t *testing.T) {
 		_, _ = w.Write([]byte("whole"))
 	})
 	srv := httptest.NewServer(bodyDeadlines(h, 300*time.Millisecond, 300*time.Millisecond))
-	defer srv.Close()
+	defer func() {
+		srv.CloseClientConnections() // a failed check must not hang Close
+		srv.Close()
+	}()
 
 	for _, path := range []string{"/login", "/studio/upload"} {
 		conn, err := net.Dial("tcp", srv.Listener.Addr().String())
@@ -40,6 +43,11 @@ func TestStalledBodiesAreCut(t *testing.T) {
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%s: the server is still waiting for a stalled body", path)
+		}
+		// The server answers or closes the connection: it does not keep it.
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := io.ReadAll(conn); err != nil {
+			t.Fatalf("%s: the connection of a stalled body stays open: %v", path, err)
 		}
 		conn.Close()
 	}
@@ -63,5 +71,22 @@ func TestStalledBodiesAreCut(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "whole") {
 		t.Fatalf("steady slow upload: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{
+		"/studio/upload?artist=2": "/studio/upload?artist=2",
+		"":                        "/studio",
+		"https://evil.example/":   "/studio",
+		"//evil.example":          "/studio",
+		"/\\evil.example":         "/studio",
+		"/\t/evil.example":        "/studio",
+		"/\n/evil.example":        "/studio",
+		"javascript:alert(1)":     "/studio",
+	} {
+		if got := safeNext(in); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
