@@ -18,6 +18,9 @@ type SignUp struct {
 // bad field, or nil. It also normalises Email and Username in place.
 func (s *SignUp) Validate() error {
 	inv := &chorus.InvalidError{}
+	if !utf8.ValidString(s.Email+s.Username+s.Password) || strings.ContainsRune(s.Email+s.Username+s.Password, 0) {
+		inv.Message = "The form contains characters that are not valid text. Please type it again."
+	}
 	s.Email = strings.TrimSpace(s.Email)
 	s.Username = chorus.CleanText(s.Username, 64, false)
 	switch addr, err := mail.ParseAddress(s.Email); {

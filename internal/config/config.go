@@ -203,11 +203,18 @@ func (c Config) SQLitePath() string {
 // TempDir is where uploads are staged before they are acknowledged.
 func (c Config) TempDir() string { return filepath.Join(c.DataDir, "tmp") }
 
-// redact hides a password in a URL so it can be shown in an error message.
+// redact hides passwords in a database URL so it can be shown in an error
+// message: the user-info password and a password query parameter. What is
+// not a URL at all (a keyword/value connection string) is not shown.
 func redact(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
+	if err != nil || u.Scheme == "" {
+		return "(the value given, not shown as it may hold a password)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -202,6 +203,11 @@ func (t Tool) Transcode(ctx context.Context, src, dstMP3 string, opt TranscodeOp
 		return res, fmt.Errorf("media: reading ffmpeg output: %w", readErr)
 	}
 	if waitErr != nil {
+		if isExit(waitErr) && outputFailed(stderr.String()) {
+			// Our side (a full disk, a vanished directory), not the file's:
+			// an ordinary error, so the job is retried.
+			return res, fmt.Errorf("media: ffmpeg could not write its output: %s", lastLine(stderr.String()))
+		}
 		if isExit(waitErr) {
 			return res, reject(ErrUnreadable, "it seems to be damaged or incomplete, and could not be played to the end", stderr.String())
 		}
@@ -338,4 +344,23 @@ func (a *peakAccumulator) peaks() []float32 {
 		out[i] = float32(v) / float32(loudest)
 	}
 	return out
+}
+
+// outputFailed reports whether ffmpeg's log says writing failed, which is
+// never the input file's fault.
+func outputFailed(log string) bool {
+	for _, m := range []string{"No space left on device", "Disk quota exceeded", "Read-only file system", "Error writing trailer", "Broken pipe"} {
+		if strings.Contains(log, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
 }

@@ -40,6 +40,7 @@ func (s *Service) ProcessTrack(ctx context.Context, trackID int64, attempt int, 
 		permanent := errors.Is(err, media.ErrNotAudio) || errors.Is(err, media.ErrUnreadable)
 		reason := "processing failed; it will be retried"
 		if permanent {
+			s.logRefusal(err)
 			reason = err.Error()
 			err = fmt.Errorf("%w: %w", jobs.ErrPermanent, err)
 		} else if final {

@@ -235,10 +235,14 @@ func displayName(name string) string {
 	return name
 }
 
+// maxFileTags bounds the tags taken from a file's genre field, as the edit
+// form does for what an artist types.
+const maxFileTags = 20
+
 func splitGenres(g string) []string {
 	var out []string
 	for _, part := range strings.FieldsFunc(g, func(r rune) bool { return r == ';' || r == ',' || r == '/' || r == '|' }) {
-		if tag := store.NormaliseTag(part); tag != "" {
+		if tag := store.NormaliseTag(part); tag != "" && len(out) < maxFileTags {
 			out = append(out, tag)
 		}
 	}

@@ -108,6 +108,9 @@ func (tx *Tx) UpdateArtistPicture(ctx context.Context, artistID int64, key strin
 
 // ArtistBySlug returns the artist with the given slug, or ErrNotFound.
 func (s *DB) ArtistBySlug(ctx context.Context, slug string) (chorus.Artist, error) {
+	if !storable(slug) {
+		return chorus.Artist{}, fmt.Errorf("artist %q: %w", slug, chorus.ErrNotFound)
+	}
 	a, err := scanArtist(s.queryRow(ctx, `SELECT `+artistColumns+` FROM artists a WHERE a.slug = ?`, slug))
 	return a, notFound(err, "artist")
 }

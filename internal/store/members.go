@@ -47,6 +47,9 @@ func (tx *Tx) CreateMember(ctx context.Context, m NewMember) (chorus.Member, err
 // MemberCredentials returns the member whose email or username is login,
 // with their password hash, or ErrNotFound.
 func (s *DB) MemberCredentials(ctx context.Context, login string) (chorus.Member, string, error) {
+	if !storable(login) {
+		return chorus.Member{}, "", fmt.Errorf("member: %w", chorus.ErrNotFound)
+	}
 	key := chorus.FoldKey(login)
 	var m chorus.Member
 	var hash string

@@ -138,3 +138,28 @@ func TestAlbumOrderAndMembers(t *testing.T) {
 		}
 	})
 }
+
+func TestLookupsWithUnstorableText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, bad := range []string{"\xff", "a\x00b", "caf\xe9"} {
+			if _, err := db.ArtistBySlug(ctx, bad); !errors.Is(err, chorus.ErrNotFound) {
+				t.Errorf("ArtistBySlug(%q): %v", bad, err)
+			}
+			if _, _, err := db.MemberCredentials(ctx, bad); !errors.Is(err, chorus.ErrNotFound) {
+				t.Errorf("MemberCredentials(%q): %v", bad, err)
+			}
+			if _, _, err := db.Tracks(ctx, store.TrackFilter{Tag: bad}); err != nil {
+				t.Errorf("Tracks(tag %q): %v", bad, err)
+			}
+			if _, err := db.Search(ctx, bad, 10, 0); err != nil {
+				t.Errorf("Search(%q): %v", bad, err)
+			}
+		}
+		for in, want := range map[string]string{".": "", "..": "", " #Lo-Fi  Jazz ": "lo-fi jazz", "ÉTÉ": "été"} {
+			if got := store.NormaliseTag(in); got != want {
+				t.Errorf("NormaliseTag(%q) = %q, want %q", in, got, want)
+			}
+		}
+	})
+}

@@ -158,6 +158,9 @@ func (s *DB) Tracks(ctx context.Context, f TrackFilter) ([]chorus.Track, int, er
 		conds = append(conds, "t.album_id = ?")
 		args = append(args, f.AlbumID)
 	}
+	if f.Tag != "" && !storable(f.Tag) {
+		return nil, 0, nil
+	}
 	if f.Tag != "" {
 		conds = append(conds, "t.id IN (SELECT track_id FROM track_tags WHERE tag = ?)")
 		args = append(args, f.Tag)
@@ -292,6 +295,9 @@ func (tx *Tx) setTags(ctx context.Context, trackID int64, tags []string) error {
 func NormaliseTag(s string) string {
 	s = strings.TrimLeft(strings.TrimSpace(s), "#")
 	s = chorus.CleanText(strings.ToLower(strings.Join(strings.Fields(s), " ")), 40, false)
+	if chorus.SearchText(s) == "" { // only punctuation: ".", "..", "!!"
+		return ""
+	}
 	return s
 }
 

@@ -86,7 +86,12 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	var m chorus.Member
 	if err == nil {
 		var hash string
-		if hash, err = auth.HashPassword(in.Password); err != nil {
+		if err := s.acquirePassword(r.Context()); err != nil {
+			return err
+		}
+		hash, err = auth.HashPassword(in.Password)
+		s.releasePassword()
+		if err != nil {
 			return err
 		}
 		err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
@@ -133,6 +138,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	m, hash, err := s.DB.MemberCredentials(r.Context(), login)
+	if aerr := s.acquirePassword(r.Context()); aerr != nil {
+		return aerr
+	}
 	switch {
 	case errors.Is(err, chorus.ErrNotFound):
 		auth.DummyCheck(password)
@@ -140,6 +148,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	case err == nil:
 		err = auth.CheckPassword(hash, password)
 	}
+	s.releasePassword()
 	if errors.Is(err, auth.ErrMismatch) {
 		if wantsJSON(r) {
 			return chorus.Invalid("The email, username or password is not right.")
@@ -156,6 +165,17 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
+
+func (s *Server) acquirePassword(ctx context.Context) error {
+	select {
+	case s.passwordSlots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Server) releasePassword() { <-s.passwordSlots }
 
 // safeNext keeps a post-login redirect on this site.
 func safeNext(next string) string {

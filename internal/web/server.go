@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -49,12 +50,16 @@ type Server struct {
 	sessions *scs.SessionManager
 	pages    map[string]*template.Template
 	static   fs.FS
+	// passwordSlots bounds concurrent password hashing: each argon2id
+	// computation holds 19 MiB, so a burst of logins must queue rather
+	// than exhaust memory.
+	passwordSlots chan struct{}
 }
 
 // New parses every template (failing at start, not at request time) and
 // prepares the session manager.
 func New(d Deps) (*Server, error) {
-	s := &Server{Deps: d}
+	s := &Server{Deps: d, passwordSlots: make(chan struct{}, max(2, runtime.NumCPU()))}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -193,7 +193,10 @@ func (s *Server) ownedArtist(r *http.Request, idText string) (chorus.Artist, err
 	if idText == "" {
 		return artists[0], nil
 	}
-	id, _ := strconv.ParseInt(idText, 10, 64)
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return chorus.Artist{}, chorus.Invalid("Choose one of your artist profiles.")
+	}
 	for _, a := range artists {
 		if a.ID == id {
 			return a, nil
@@ -453,6 +456,8 @@ func (s *Server) editTrack(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	switch {
+	case action == "publish" && t.Status == chorus.TrackFailed:
+		s.flash(r, "\u201c"+e.Title+"\u201d is marked for publishing, but its processing failed: retry the processing (or upload the file again) and it will appear once it succeeds.")
 	case action == "publish" && t.Status == chorus.TrackReady:
 		s.flash(r, "\u201c"+e.Title+"\u201d is published.")
 	case action == "publish":
