@@ -197,7 +197,7 @@ func TestImportDraftsForOwner(t *testing.T) {
 				t.Fatalf("import for olga: %v\n%s%s", err, out, errOut)
 			}
 			_, body := c.get("/studio")
-			if !bytes.Contains(body, []byte("Draft Song")) {
+			if !bytes.Contains(body, []byte("Draft Song")) || !bytes.Contains(body, []byte("Publish 1 draft")) {
 				t.Fatalf("the owner's studio does not list the imported draft")
 			}
 			if resp, _ := c.get("/tracks/1"); resp.StatusCode != http.StatusNotFound {

@@ -21,8 +21,13 @@ import (
 type studioArtist struct {
 	Artist     chorus.Artist
 	Tracks     []chorus.Track
-	Processing bool // some track is still being processed
+	Total      int     // all tracks, of which Tracks are the most recent
+	Drafts     []int64 // unpublished tracks that processed or are processing
+	Processing bool    // some track is still being processed
 }
+
+// studioTrackLimit is how many of an artist's tracks the studio lists.
+const studioTrackLimit = 1000
 
 // studio is a member's publishing home: their artists, and each artist's
 // tracks in every state.
@@ -35,14 +40,17 @@ func (s *Server) studio(w http.ResponseWriter, r *http.Request) error {
 	var list []studioArtist
 	processing := false
 	for _, a := range artists {
-		ts, _, err := s.DB.Tracks(r.Context(), store.TrackFilter{ArtistID: a.ID, All: true, Order: store.UploadedDesc, Limit: 500})
+		ts, total, err := s.DB.Tracks(r.Context(), store.TrackFilter{ArtistID: a.ID, All: true, Order: store.UploadedDesc, Limit: studioTrackLimit})
 		if err != nil {
 			return err
 		}
-		at := studioArtist{Artist: a, Tracks: ts}
+		at := studioArtist{Artist: a, Tracks: ts, Total: total}
 		for _, t := range ts {
 			if t.Status == chorus.TrackProcessing {
 				at.Processing, processing = true, true
+			}
+			if !t.Published && t.Status != chorus.TrackFailed {
+				at.Drafts = append(at.Drafts, t.ID)
 			}
 		}
 		list = append(list, at)
