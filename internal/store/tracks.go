@@ -97,20 +97,16 @@ func (s *DB) loadTags(ctx context.Context, q querier, ts []chorus.Track) error {
 
 // Track returns a track in any state, or ErrNotFound. Callers decide who may see it.
 func (s *DB) Track(ctx context.Context, id int64) (chorus.Track, error) {
-	ts, err := s.tracks(ctx, s.db, `WHERE t.id = ?`, id)
-	if err != nil {
-		return chorus.Track{}, err
-	}
-	if len(ts) == 0 {
-		return chorus.Track{}, fmt.Errorf("track %d: %w", id, chorus.ErrNotFound)
-	}
-	return ts[0], nil
+	return trackByID(ctx, s.dialect, s.db, id)
 }
 
 // Track returns a track within the transaction, or ErrNotFound.
 func (tx *Tx) Track(ctx context.Context, id int64) (chorus.Track, error) {
-	s := &DB{dialect: tx.dialect}
-	ts, err := s.tracks(ctx, tx.tx, `WHERE t.id = ?`, id)
+	return trackByID(ctx, tx.dialect, tx.tx, id)
+}
+
+func trackByID(ctx context.Context, d Dialect, q querier, id int64) (chorus.Track, error) {
+	ts, err := (&DB{dialect: d}).tracks(ctx, q, `WHERE t.id = ?`, id)
 	if err != nil {
 		return chorus.Track{}, err
 	}
