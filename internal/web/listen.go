@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"gocloud.dev/blob"
+
 	"chorus/internal/chorus"
 	"chorus/internal/id3"
 	"chorus/internal/publishing"
@@ -69,7 +71,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.Files.Open(r.Context(), t.StreamKey)
+	f, err := s.openStored(r, t.ID, t.StreamKey)
 	if err != nil {
 		return err
 	}
@@ -84,6 +86,17 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Accept-Ranges", "bytes")
 	http.ServeContent(w, r, "", t.UpdatedAt, f)
 	return nil
+}
+
+// openStored opens a file a track row points at. A missing file is a
+// fault on our side (the file store lost it), so it is logged for the
+// operator before the listener is told it is not there.
+func (s *Server) openStored(r *http.Request, trackID int64, key string) (*blob.Reader, error) {
+	f, err := s.Files.Open(r.Context(), key)
+	if errors.Is(err, chorus.ErrNotFound) {
+		s.Logger.Error("a stored file of a track is missing", "track", trackID, "key", key)
+	}
+	return f, err
 }
 
 // downloadName is "Artist - Title.ext" with characters that file systems
@@ -134,7 +147,7 @@ func (s *Server) downloadMP3(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.Files.Open(r.Context(), t.StreamKey)
+	f, err := s.openStored(r, t.ID, t.StreamKey)
 	if err != nil {
 		return err
 	}
@@ -170,7 +183,7 @@ func (s *Server) downloadOriginal(w http.ResponseWriter, r *http.Request) error 
 	if !t.DownloadOriginal {
 		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: "The artist has not made the original file of this track available for download. The MP3 is."}
 	}
-	f, err := s.Files.Open(r.Context(), t.OriginalKey)
+	f, err := s.openStored(r, t.ID, t.OriginalKey)
 	if err != nil {
 		return err
 	}
