@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/schollz/progressbar/v3"
 
@@ -58,10 +59,12 @@ func runImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	artistName = chorus.CleanText(artistName, 100, false)
+	artistName = chorus.CleanText(artistName, 101, false)
 	var problems []string
 	if artistName == "" {
 		problems = append(problems, "--artist is required: the name to publish these tracks under")
+	} else if utf8.RuneCountInString(artistName) > 100 {
+		problems = append(problems, "--artist: use at most 100 characters")
 	}
 	if licenceID != "" {
 		l, err := chorus.LicenceByID(licenceID)
