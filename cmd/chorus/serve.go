@@ -60,6 +60,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if _, err := queue.RescueOrphans(ctx); err != nil {
 		logger.Warn("resume jobs of stopped processes", "err", err)
 	}
+	go func() { // files of uploads whose process died before committing them
+		for {
+			if _, err := svc.SweepOrphans(ctx, time.Hour); err != nil && ctx.Err() == nil {
+				logger.Warn("sweep unused stored files", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(24 * time.Hour):
+			}
+		}
+	}()
 	go func() { // an import beside this server may die too
 		t := time.NewTicker(30 * time.Second)
 		defer t.Stop()

@@ -161,3 +161,30 @@ func (s *Store) RemoveAbandoned(age time.Duration) (int, error) {
 	})
 	return n, err
 }
+
+// Object is one stored file in a listing.
+type Object struct {
+	Key     string
+	ModTime time.Time
+	Size    int64
+}
+
+// List calls fn for every stored file whose key starts with prefix.
+func (s *Store) List(ctx context.Context, prefix string, fn func(Object) error) error {
+	it := s.bucket.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if obj.IsDir {
+			continue
+		}
+		if err := fn(Object{Key: obj.Key, ModTime: obj.ModTime, Size: obj.Size}); err != nil {
+			return err
+		}
+	}
+}

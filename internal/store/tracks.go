@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -462,4 +463,29 @@ func (s *DB) TrackStates(ctx context.Context, ids []int64) (map[int64]chorus.Tra
 		}
 	}
 	return out, nil
+}
+
+// FileDirs returns the file-store folders that rows point at: each track's
+// folder (original, stream, cover) and each artist picture's folder.
+func (s *DB) FileDirs(ctx context.Context) (map[string]bool, error) {
+	dirs := map[string]bool{}
+	for _, q := range []string{`SELECT original_key FROM tracks`, `SELECT picture_key FROM artists WHERE picture_key <> ''`} {
+		rows, err := s.query(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			dirs[path.Dir(key)] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return dirs, nil
 }
