@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -52,6 +53,11 @@ func adminJobs(ctx context.Context, args []string, getenv func(string) string, s
 	validStates := []string{"available", "running", "retryable", "scheduled", "pending", "completed", "cancelled", "discarded"}
 	if state != "" && !slices.Contains(validStates, state) {
 		return fmt.Errorf("--state %q is not a job state; use one of %s", state, strings.Join(validStates, ", "))
+	}
+	if !cfg.Postgres() {
+		if _, err := os.Stat(cfg.SQLitePath()); os.IsNotExist(err) {
+			return fmt.Errorf("no Chorus database at %s: check --data (CHORUS_DATA_DIR) or --database-url", cfg.SQLitePath())
+		}
 	}
 	d, err := openDeps(ctx, cfg, newLogger(stderr, getenv), false)
 	if err != nil {

@@ -148,7 +148,7 @@ func (c *Config) finish(server bool) error {
 	}
 	if c.BlobURL == "" {
 		c.BlobURL = "file://" + filepath.ToSlash(filepath.Join(c.DataDir, "files"))
-	} else if u, err := url.Parse(c.BlobURL); err != nil || u.Scheme != "file" || u.Path == "" || u.Host != "" {
+	} else if u, err := url.Parse(c.BlobURL); err != nil || u.Scheme != "file" || u.Path == "" || u.Path == "/" || u.Host != "" {
 		bad("blob-url", "%q is not supported: use file:///absolute/dir", c.BlobURL)
 	}
 	if c.MaxUploadBytes < 1<<10 {
@@ -176,6 +176,8 @@ func (c *Config) finish(server bool) error {
 			u, err := url.Parse(c.BaseURL)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				bad("base-url", "%q is not an http:// or https:// URL", c.BaseURL)
+			} else if strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" {
+				bad("base-url", "%q must be an origin only, like https://music.example.org: Chorus is served from the root of its host", c.BaseURL)
 			} else {
 				c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 			}

@@ -64,6 +64,8 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{[]string{"--max-upload-bytes", "10"}, nil, "--max-upload-bytes"},
 		{[]string{"--job-timeout", "1ms"}, nil, "--job-timeout"},
 		{[]string{"--data", " "}, nil, "--data"},
+		{[]string{"--blob-url", "file:///"}, nil, "--blob-url"},
+		{[]string{"--base-url", "https://example.org/music"}, nil, "origin only"},
 		{[]string{"--database-url", "mysql://u@h/db?password=secret"}, nil, "password=xxxxx"},
 		{[]string{"--database-url", "host=db user=u password=secret"}, nil, "not shown"},
 	} {

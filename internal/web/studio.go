@@ -289,7 +289,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			if len(results) > 0 && chosen.ID != artist.ID {
-				return chorus.Invalid("The artist must be chosen before the files in the upload form.")
+				return chorus.Invalid(fmt.Sprintf("The artist must be chosen before the files in the upload form. The %d file(s) before it were received as %s: see your studio.", len(results), artist.Name))
 			}
 			artist = chosen
 			continue
