@@ -268,7 +268,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 	}
 	var artist chorus.Artist
 	var results []UploadResult
-	refused, tooLarge := 0, false
+	refused, tooLarge, serverFault := 0, false, false
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -314,8 +314,18 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 			if errors.Is(err, chorus.ErrTooLarge) {
 				tooLarge = true
 			}
-		case err != nil:
+		case err != nil && len(results) == 0:
 			return err
+		case err != nil:
+			// A fault on our side (a full disk, the database gone) after
+			// some files were stored: say which were kept, stop here.
+			s.Logger.Error("upload stopped", "artist", artist.ID, "err", err)
+			res.Error, res.TrackID = "could not be stored because of a problem on our side; it and the files after it were not received, please upload them again later", 0
+			results = append(results, res)
+			serverFault = true
+		}
+		if serverFault {
+			break
 		}
 		results = append(results, res)
 	}
@@ -323,7 +333,10 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) error {
 		return chorus.Invalid("Choose one or more audio files to upload.")
 	}
 	status := http.StatusOK
-	if refused > 0 {
+	if serverFault {
+		status = http.StatusServiceUnavailable
+		refused++
+	} else if refused > 0 {
 		status = http.StatusUnprocessableEntity
 		if tooLarge && refused == len(results) {
 			status = http.StatusRequestEntityTooLarge
