@@ -216,6 +216,36 @@ func TestImportDraftsForOwner(t *testing.T) {
 			if resp, _ := c.get("/tracks/1"); resp.StatusCode != http.StatusOK {
 				t.Fatalf("published import: %d", resp.StatusCode)
 			}
+
+			// Deleting needs the confirmation, then takes the track, its
+			// search entry and its files.
+			stored, _ := filepath.Glob(filepath.Join(data, "files", "tracks", "*", "*"))
+			if len(stored) < 2 {
+				t.Fatalf("stored files before deletion: %v", stored)
+			}
+			if resp, _ := c.postForm("/studio/tracks/1/delete", nil); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("delete without confirmation: %d", resp.StatusCode)
+			}
+			if resp, _ := c.get("/tracks/1"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("deleted without confirmation: %d", resp.StatusCode)
+			}
+			if resp, _ := newClient(t, srv.URL).postForm("/studio/tracks/1/delete", url.Values{"confirm": {"yes"}}); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("visitor's delete: %d", resp.StatusCode)
+			}
+			if resp, _ := c.postForm("/studio/tracks/1/delete", url.Values{"confirm": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("delete: %d", resp.StatusCode)
+			}
+			for _, p := range []string{"/tracks/1", "/tracks/1/stream", "/studio/tracks/1"} {
+				if resp, _ := c.get(p); resp.StatusCode != http.StatusNotFound {
+					t.Errorf("%s after deletion: %d", p, resp.StatusCode)
+				}
+			}
+			if _, body := c.get("/search?q=draft+song"); bytes.Contains(body, []byte("Draft Song")) {
+				t.Errorf("search still finds the deleted track")
+			}
+			if left, _ := filepath.Glob(filepath.Join(data, "files", "tracks", "*", "*")); len(left) != 0 {
+				t.Errorf("files of the deleted track remain: %v", left)
+			}
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"path"
 
 	"chorus/internal/chorus"
+	"chorus/internal/files"
 	"chorus/internal/jobs"
 	"chorus/internal/media"
 	"chorus/internal/store"
@@ -163,4 +164,25 @@ func (s *Service) Retry(ctx context.Context, trackID int64) error {
 		}
 		return s.Queue.EnqueueProcessTrack(ctx, tx, trackID)
 	})
+}
+
+// DeleteTrack removes a track and then its stored files (original, stream,
+// artwork). The row goes first, in its own transaction, so a failure
+// while deleting files leaves only files without a row, which
+// SweepOrphans removes later; never a row without its files.
+func (s *Service) DeleteTrack(ctx context.Context, trackID int64) error {
+	var t chorus.Track
+	if err := s.DB.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		t, err = tx.DeleteTrack(ctx, trackID)
+		return err
+	}); err != nil {
+		return err
+	}
+	dir := path.Dir(t.OriginalKey) + "/"
+	err := s.Files.List(ctx, dir, func(o files.Object) error { return s.Files.Delete(ctx, o.Key) })
+	if err != nil {
+		s.Logger.Warn("delete files of a deleted track; they will be swept later", "track", trackID, "err", err)
+	}
+	return nil
 }

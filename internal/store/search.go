@@ -40,25 +40,37 @@ func (tx *Tx) reindex(ctx context.Context, trackID, oldAlbumID int64) error {
 		return err
 	}
 	for _, id := range []int64{albumID.Int64, oldAlbumID} {
-		if id == 0 {
-			continue
-		}
-		var body string
-		err := tx.queryRow(ctx, `SELECT al.title || ' ' || a.name FROM albums al JOIN artists a ON a.id = al.artist_id
-			WHERE al.id = ? AND EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = al.id AND `+publicTrack+`)`, id).Scan(&body)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		if err := tx.putDoc(ctx, kindAlbum, id, body); err != nil {
+		if err := tx.reindexAlbum(ctx, id); err != nil {
 			return err
 		}
 	}
-	var artistBody string
-	err = tx.queryRow(ctx, `SELECT a.name FROM artists a WHERE a.id = ? AND EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = a.id AND `+publicTrack+`)`, artistID).Scan(&artistBody)
+	return tx.reindexArtist(ctx, artistID)
+}
+
+// reindexAlbum rebuilds an album's search document; albums without a
+// public track have none.
+func (tx *Tx) reindexAlbum(ctx context.Context, id int64) error {
+	if id == 0 {
+		return nil
+	}
+	var body string
+	err := tx.queryRow(ctx, `SELECT al.title || ' ' || a.name FROM albums al JOIN artists a ON a.id = al.artist_id
+		WHERE al.id = ? AND EXISTS (SELECT 1 FROM tracks t WHERE t.album_id = al.id AND `+publicTrack+`)`, id).Scan(&body)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	return tx.putDoc(ctx, kindArtist, artistID, artistBody)
+	return tx.putDoc(ctx, kindAlbum, id, body)
+}
+
+// reindexArtist rebuilds an artist's search document; artists without a
+// public track have none.
+func (tx *Tx) reindexArtist(ctx context.Context, id int64) error {
+	var body string
+	err := tx.queryRow(ctx, `SELECT a.name FROM artists a WHERE a.id = ? AND EXISTS (SELECT 1 FROM tracks t WHERE t.artist_id = a.id AND `+publicTrack+`)`, id).Scan(&body)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return tx.putDoc(ctx, kindArtist, id, body)
 }
 
 func (tx *Tx) groupConcat(col string) string {

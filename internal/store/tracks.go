@@ -489,3 +489,27 @@ func (s *DB) FileDirs(ctx context.Context) (map[string]bool, error) {
 	}
 	return dirs, nil
 }
+
+// DeleteTrack removes a track, its tags and its search document, and its
+// album when it was the album's last track. It returns the track as it was,
+// so the caller can delete its stored files once the transaction commits.
+func (tx *Tx) DeleteTrack(ctx context.Context, id int64) (chorus.Track, error) {
+	t, err := tx.Track(ctx, id)
+	if err != nil {
+		return t, err
+	}
+	if err := tx.putDoc(ctx, kindTrack, id, ""); err != nil {
+		return t, err
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM tracks WHERE id = ?`, id); err != nil {
+		return t, err
+	}
+	if err := tx.dropEmptyAlbum(ctx, t.AlbumID); err != nil {
+		return t, err
+	}
+	// The album and artist documents depend on their remaining public tracks.
+	if err := tx.reindexAlbum(ctx, t.AlbumID); err != nil {
+		return t, err
+	}
+	return t, tx.reindexArtist(ctx, t.ArtistID)
+}

@@ -49,6 +49,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /studio/tracks/{id}", s.h(s.requireMember(s.editTrackForm)))
 	mux.Handle("POST /studio/tracks/{id}", s.h(s.requireMember(s.editTrack)))
 	mux.Handle("POST /studio/tracks/{id}/retry", s.h(s.requireMember(s.retryTrack)))
+	mux.Handle("POST /studio/tracks/{id}/delete", s.h(s.requireMember(s.deleteTrack)))
 	mux.Handle("POST /studio/publish", s.h(s.requireMember(s.bulkPublish)))
 
 	mux.Handle("/", s.h(s.notFound))

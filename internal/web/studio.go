@@ -505,6 +505,30 @@ func (s *Server) retryTrack(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// deleteTrack deletes one of the member's tracks for good, with its files.
+// The form must carry confirm=yes (a checkbox the member ticks).
+func (s *Server) deleteTrack(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.ownedTrack(r)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if r.PostFormValue("confirm") != "yes" {
+		if wantsJSON(r) {
+			return chorus.Invalid("Tick the box to confirm the deletion.")
+		}
+		s.flash(r, "Nothing was deleted: tick the box to confirm.")
+		http.Redirect(w, r, "/studio/tracks/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+		return nil
+	}
+	if err := s.Publishing.DeleteTrack(r.Context(), t.ID); err != nil {
+		return err
+	}
+	s.flash(r, "\u201c"+t.Title+"\u201d is deleted, with its files.")
+	http.Redirect(w, r, "/studio", http.StatusSeeOther)
+	return nil
+}
+
 // bulkPublish sets one licence and download choice on several of the
 // member's tracks and publishes them (the review step after an upload).
 func (s *Server) bulkPublish(w http.ResponseWriter, r *http.Request) error {
