@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image"
+	"mime/multipart"
 	_ "image/jpeg"
 	"net/http"
 	"net/url"
@@ -194,6 +195,29 @@ func testPublishFindStreamDownload(t *testing.T, d store.Dialect) {
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Naïve Café")) {
 		t.Errorf("home page lacks the new track: %d", resp.StatusCode)
 	}
+	// Renaming the artist keeps its address and updates what search finds.
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	_ = mw.WriteField("name", "Zoë Renamed")
+	_ = mw.WriteField("bio", "New bio")
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/studio/artists/1", &form)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if resp, body := artist.do(req); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit artist: %d %s", resp.StatusCode, body)
+	}
+	_, body = visitor.get("/search?q=renamed", "Accept", "application/json")
+	if !bytes.Contains(body, []byte(fmt.Sprintf(`"id":%d`, id))) {
+		t.Errorf("search by the new artist name: %s", body)
+	}
+	if _, body = visitor.get("/search?q=the", "Accept", "application/json"); !bytes.Contains(body, []byte(`"total":0`)) {
+		t.Errorf("search by a word only the old artist name had: %s", body)
+	}
+	resp, body = visitor.get("/artists/zoe-the-cafes")
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Zoë Renamed")) || !bytes.Contains(body, []byte("New bio")) {
+		t.Errorf("artist page after renaming: %d", resp.StatusCode)
+	}
+
 	resp, body = visitor.get("/tags/jazz")
 	if resp.StatusCode != 200 || !bytes.Contains(body, []byte("Naïve Café")) {
 		t.Errorf("tag page lacks the track: %d", resp.StatusCode)

@@ -179,3 +179,58 @@ func (tx *Tx) ArtistMember(ctx context.Context, artistID int64) (int64, error) {
 	err := tx.queryRow(ctx, `SELECT COALESCE(member_id, 0) FROM artists WHERE id = ?`, artistID).Scan(&id)
 	return id, notFound(err, "artist")
 }
+
+// ArtistEdit is what a member may change on an artist profile. The slug,
+// and so the artist's URLs, stay as they are.
+type ArtistEdit struct {
+	Name, Bio string
+	// PictureKey replaces the picture when not empty.
+	PictureKey string
+}
+
+// EditArtist updates an artist and the search documents that carry its
+// name. A name another artist has is an *InvalidError. It returns the
+// previous picture key when the picture was replaced, for deletion.
+func (tx *Tx) EditArtist(ctx context.Context, id int64, e ArtistEdit) (oldPicture string, err error) {
+	key := chorus.FoldKey(e.Name)
+	var n int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM artists WHERE name_key = ? AND id <> ?`, key, id).Scan(&n); err != nil {
+		return "", err
+	} else if n > 0 {
+		inv := &chorus.InvalidError{}
+		inv.Add("name", "An artist with this name already exists on Chorus. Please choose another name.")
+		return "", inv
+	}
+	a, err := scanArtist(tx.queryRow(ctx, `SELECT `+artistColumns+` FROM artists a WHERE a.id = ?`, id))
+	if err != nil {
+		return "", notFound(err, "artist")
+	}
+	picture := a.PictureKey
+	if e.PictureKey != "" {
+		picture, oldPicture = e.PictureKey, a.PictureKey
+	}
+	if _, err := tx.exec(ctx, `UPDATE artists SET name = ?, name_key = ?, bio = ?, picture_key = ? WHERE id = ?`,
+		e.Name, key, e.Bio, picture, id); err != nil {
+		return "", err
+	}
+	rows, err := tx.query(ctx, `SELECT id FROM tracks WHERE artist_id = ?`, id)
+	if err != nil {
+		return "", err
+	}
+	var ids []int64
+	for rows.Next() {
+		var tid int64
+		if err := rows.Scan(&tid); err != nil {
+			rows.Close()
+			return "", err
+		}
+		ids = append(ids, tid)
+	}
+	rows.Close()
+	for _, tid := range ids {
+		if err := tx.reindex(ctx, tid, 0); err != nil {
+			return "", err
+		}
+	}
+	return oldPicture, tx.reindexArtist(ctx, id)
+}

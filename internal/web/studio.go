@@ -77,57 +77,77 @@ func artistFields(name, bio string, inv *chorus.InvalidError) []FieldInfo {
 
 // createArtist makes an artist profile for the member, with an optional
 // picture (multipart form: name, bio, picture).
-func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
-	m := s.member(r)
+// artistForm is a submitted artist profile form.
+type artistForm struct {
+	Name, Bio  string
+	PictureKey string // a newly stored picture, "" if none was sent
+	Invalid    *chorus.InvalidError
+}
+
+// readArtistForm reads and checks the multipart artist form (name, bio,
+// picture) and stores a sent picture. The caller must call done, which
+// removes temporary files; on a failed save it also deletes the picture.
+func (s *Server) readArtistForm(w http.ResponseWriter, r *http.Request) (artistForm, func(saved bool), error) {
+	var f artistForm
 	r.Body = http.MaxBytesReader(w, r.Body, 20<<20)
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return chorus.Invalid("The picture is larger than 20 MB.")
+			return f, func(bool) {}, chorus.Invalid("The picture is larger than 20 MB.")
 		}
 		if !errors.Is(err, http.ErrNotMultipart) {
-			return chorus.Invalid("The form could not be read. Please try again.")
+			return f, func(bool) {}, chorus.Invalid("The form could not be read. Please try again.")
 		}
 	}
-	defer func() {
+	f.Name = chorus.CleanText(r.FormValue("name"), 101, false)
+	f.Bio = chorus.CleanText(r.FormValue("bio"), 5001, true)
+	f.Invalid = &chorus.InvalidError{}
+	if f.Name == "" {
+		f.Invalid.Add("name", "Enter the name you publish under.")
+	} else if utf8.RuneCountInString(f.Name) > 100 {
+		f.Invalid.Add("name", "Use at most 100 characters.")
+	}
+	if utf8.RuneCountInString(f.Bio) > 5000 {
+		f.Invalid.Add("bio", "Use at most 5000 characters.")
+	}
+	if file, hdr, err := r.FormFile("picture"); err == nil {
+		if hdr.Size > 0 {
+			key, err := s.storePicture(r, file)
+			if err != nil {
+				f.Invalid.Add("picture", err.Error())
+			}
+			f.PictureKey = key
+		}
+		file.Close()
+	}
+	done := func(saved bool) {
+		if !saved && f.PictureKey != "" {
+			s.deletePicture(r, f.PictureKey)
+		}
 		if r.MultipartForm != nil {
 			_ = r.MultipartForm.RemoveAll()
 		}
-	}()
-	name := chorus.CleanText(r.FormValue("name"), 101, false)
-	bio := chorus.CleanText(r.FormValue("bio"), 5001, true)
-	inv := &chorus.InvalidError{}
-	if name == "" {
-		inv.Add("name", "Enter the name you publish under.")
-	} else if utf8.RuneCountInString(name) > 100 {
-		inv.Add("name", "Use at most 100 characters.")
 	}
-	if utf8.RuneCountInString(bio) > 5000 {
-		inv.Add("bio", "Use at most 5000 characters.")
-	}
-	var pictureKey string
-	if f, hdr, err := r.FormFile("picture"); err == nil {
-		defer f.Close()
-		if hdr.Size > 0 {
-			key, err := s.storePicture(r, f)
-			if err != nil {
-				inv.Add("picture", err.Error())
-			}
-			pictureKey = key
-		}
+	return f, done, nil
+}
+
+func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
+	m := s.member(r)
+	f, done, err := s.readArtistForm(w, r)
+	if err != nil {
+		return err
 	}
 	var a chorus.Artist
-	err := inv.Err()
+	inv := f.Invalid
+	err = inv.Err()
 	if err == nil {
 		err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
 			var err error
-			a, err = tx.CreateArtist(r.Context(), chorus.Artist{MemberID: m.ID, Name: name, Bio: bio, PictureKey: pictureKey})
+			a, err = tx.CreateArtist(r.Context(), chorus.Artist{MemberID: m.ID, Name: f.Name, Bio: f.Bio, PictureKey: f.PictureKey})
 			return err
 		})
 	}
-	if err != nil && pictureKey != "" {
-		s.deletePicture(r, pictureKey)
-	}
+	done(err == nil)
 	if errors.As(err, &inv) {
 		if wantsJSON(r) {
 			return err
@@ -140,13 +160,60 @@ func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
 		for i, a := range artists {
 			list[i].Artist = a
 		}
-		return s.render(w, r, http.StatusUnprocessableEntity, "studio.html", "Studio", map[string]any{"Artists": list, "ArtistFields": artistFields(name, bio, inv)})
+		return s.render(w, r, http.StatusUnprocessableEntity, "studio.html", "Studio", map[string]any{"Artists": list, "ArtistFields": artistFields(f.Name, f.Bio, inv)})
 	}
 	if err != nil {
 		return err
 	}
 	s.flash(r, "Your artist profile \u201c"+a.Name+"\u201d is ready. Upload your music.")
 	http.Redirect(w, r, "/studio/upload?artist="+strconv.FormatInt(a.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) editArtistForm(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.ownedArtist(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "edit_artist.html", "Edit "+a.Name, map[string]any{"Artist": a, "Fields": artistFields(a.Name, a.Bio, nil)})
+}
+
+// editArtist saves the artist profile form; a new picture replaces the old
+// one, whose files are then deleted.
+func (s *Server) editArtist(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.ownedArtist(r, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f, done, err := s.readArtistForm(w, r)
+	if err != nil {
+		return err
+	}
+	inv := f.Invalid
+	var oldPicture string
+	err = inv.Err()
+	if err == nil {
+		err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+			var err error
+			oldPicture, err = tx.EditArtist(r.Context(), a.ID, store.ArtistEdit{Name: f.Name, Bio: f.Bio, PictureKey: f.PictureKey})
+			return err
+		})
+	}
+	done(err == nil)
+	if errors.As(err, &inv) {
+		if wantsJSON(r) {
+			return err
+		}
+		return s.render(w, r, http.StatusUnprocessableEntity, "edit_artist.html", "Edit "+a.Name, map[string]any{"Artist": a, "Fields": artistFields(f.Name, f.Bio, inv)})
+	}
+	if err != nil {
+		return err
+	}
+	if oldPicture != "" {
+		s.deletePicture(r, oldPicture)
+	}
+	s.flash(r, "The profile of \u201c"+f.Name+"\u201d is saved.")
+	http.Redirect(w, r, "/studio", http.StatusSeeOther)
 	return nil
 }
 
