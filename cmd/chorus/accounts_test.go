@@ -143,6 +143,18 @@ func TestUploadLimitAndErrors(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(reply.Error, "Choose which") {
 		t.Fatalf("upload without choosing among two artists: %d %+v", resp.StatusCode, reply)
 	}
+	buf.Reset()
+	mw = multipart.NewWriter(&buf)
+	_ = mw.WriteField("artist", "") // an empty choice is no choice
+	w, _ = mw.CreateFormFile("files", "which.mp3")
+	_, _ = w.Write(small)
+	mw.Close()
+	req, _ = http.NewRequest(http.MethodPost, srv.URL+"/studio/upload", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "application/json")
+	if resp, body := c.do(req); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), "Choose which") {
+		t.Fatalf("upload with an empty artist choice among two artists: %d %s", resp.StatusCode, body)
+	}
 
 	// Health: the process is up, and the database and file store answer.
 	if resp, body := c.get("/healthz"); resp.StatusCode != 200 || string(body) != "ok\n" {

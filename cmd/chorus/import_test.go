@@ -96,11 +96,15 @@ func TestImportUsage(t *testing.T) {
 		{[]string{"serve", "--addr", "nowhere"}, `"nowhere" is not host:port`},
 		{[]string{"serve", "--database-url", "mysql://x"}, "is not supported"},
 		{[]string{"nonsense"}, ""},
+		{[]string{"migrate", "--database-url", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=2"}, "postgres://u:xxxxx@127.0.0.1:1/db"},
 	} {
 		_, errOut, err := runCLI(t, tc.args...)
 		if err == nil {
 			t.Errorf("%v: no error", tc.args)
 			continue
+		}
+		if strings.Contains(err.Error()+errOut, "secret") {
+			t.Errorf("%v: a password is shown: %v", tc.args, err)
 		}
 		if tc.want != "" && !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %q lacks %q (stderr %q)", tc.args, err, tc.want, errOut)

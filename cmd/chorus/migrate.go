@@ -16,7 +16,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
 	if err != nil {
-		return err
+		return dbOpenError(cfg, err)
 	}
 	defer db.Close()
 	res, err := db.Migrate(ctx)

@@ -144,7 +144,7 @@ func openDeps(ctx context.Context, cfg config.Config, logger *slog.Logger, needM
 	var err error
 	d.db, err = store.Open(ctx, store.Options{URL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
 	if err != nil {
-		return nil, err
+		return nil, dbOpenError(cfg, err)
 	}
 	if _, err := d.db.Migrate(ctx); err != nil {
 		d.db.Close()
@@ -159,6 +159,14 @@ func openDeps(ctx context.Context, cfg config.Config, logger *slog.Logger, needM
 		return nil, err
 	}
 	return d, nil
+}
+
+// dbOpenError names the database that could not be opened, without its password.
+func dbOpenError(cfg config.Config, err error) error {
+	if cfg.Postgres() {
+		return fmt.Errorf("database %s: %w", config.Redact(cfg.DatabaseURL), err)
+	}
+	return err
 }
 
 func (d *deps) close() {

@@ -144,7 +144,7 @@ func (c *Config) finish(server bool) error {
 			bad("database-url", "sqlite:// needs a file path, e.g. sqlite:///var/lib/chorus/chorus.db")
 		}
 	default:
-		bad("database-url", "%q is not supported: use postgres://... or sqlite://PATH, or leave it empty for SQLite in the data directory", redact(c.DatabaseURL))
+		bad("database-url", "%q is not supported: use postgres://... or sqlite://PATH, or leave it empty for SQLite in the data directory", Redact(c.DatabaseURL))
 	}
 	if c.BlobURL == "" {
 		c.BlobURL = "file://" + filepath.ToSlash(filepath.Join(c.DataDir, "files"))
@@ -205,10 +205,10 @@ func (c Config) SQLitePath() string {
 // TempDir is where uploads are staged before they are acknowledged.
 func (c Config) TempDir() string { return filepath.Join(c.DataDir, "tmp") }
 
-// redact hides passwords in a database URL so it can be shown in an error
+// Redact hides passwords in a database URL so it can be shown in an error
 // message: the user-info password and a password query parameter. What is
 // not a URL at all (a keyword/value connection string) is not shown.
-func redact(s string) string {
+func Redact(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme == "" {
 		return "(the value given, not shown as it may hold a password)"

@@ -63,7 +63,7 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 		s := &DB{db: db, jobs: db, dialect: Postgres, now: time.Now}
 		if err := s.Ping(ctx); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", redactURL(opt.URL), err)
+			return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 		}
 		return s, nil
 	}
@@ -101,19 +101,6 @@ func sqliteDSN(path string) string {
 	q.Set("_txlock", "immediate")
 	q.Set("_time_format", "sqlite")
 	return "file:" + path + "?" + q.Encode()
-}
-
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	q := u.Query()
-	if q.Has("password") {
-		q.Set("password", "xxxxx")
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
 }
 
 // Close closes every pool.

@@ -254,9 +254,13 @@ func (s *Server) deletePicture(r *http.Request, key string) {
 	}
 }
 
-// ownedArtists returns the member's artists, or an error telling them to
-// create one first.
+// ownedArtist returns the member's artist with the given id. An empty id
+// means the member's only artist (with several, they must choose); an
+// artist of someone else is ErrForbidden.
 func (s *Server) ownedArtist(r *http.Request, idText string) (chorus.Artist, error) {
+	if idText == "" {
+		return s.soleArtist(r)
+	}
 	m := s.member(r)
 	artists, err := s.DB.ArtistsOfMember(r.Context(), m.ID)
 	if err != nil {
@@ -264,9 +268,6 @@ func (s *Server) ownedArtist(r *http.Request, idText string) (chorus.Artist, err
 	}
 	if len(artists) == 0 {
 		return chorus.Artist{}, chorus.Invalid("Create an artist profile in your studio before uploading music.")
-	}
-	if idText == "" {
-		return artists[0], nil
 	}
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if err != nil {
