@@ -14,10 +14,60 @@ const (
 
 // Member is a registered account.
 type Member struct {
-	ID        int64
-	Email     string
-	Username  string
-	CreatedAt time.Time
+	ID       int64
+	Email    string
+	Username string
+	Role     Role
+	// EmailVerified is false until the member follows the link sent to Email.
+	EmailVerified bool
+	// Suspended members cannot log in; they can still ask for their data.
+	Suspended       bool
+	SuspendedReason string
+	// TOTP is true when two-factor authentication (RFC 6238) is on.
+	TOTP bool
+	// HasPassword is false for accounts made through a sign-in provider
+	// until the member sets a password.
+	HasPassword bool
+	CreatedAt   time.Time
+}
+
+// Role is what a member may do beyond listening and taking part.
+type Role string
+
+// The roles, from least to most powerful. An artist publishes music; a
+// moderator acts on reported content; an admin runs the site.
+const (
+	RoleMember    Role = "member"
+	RoleArtist    Role = "artist"
+	RoleModerator Role = "moderator"
+	RoleAdmin     Role = "admin"
+)
+
+// Roles lists every role in order of power.
+var Roles = []Role{RoleMember, RoleArtist, RoleModerator, RoleAdmin}
+
+// ParseRole returns the role named s, or false.
+func ParseRole(s string) (Role, bool) {
+	for _, r := range Roles {
+		if string(r) == s {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// Can reports whether a member with role r may act as role want: an admin
+// may do everything, a moderator what members and artists may, and so on.
+func (r Role) Can(want Role) bool {
+	rank := func(x Role) int {
+		for i, y := range Roles {
+			if x == y {
+				return i
+			}
+		}
+		return -1
+	}
+	return rank(r) >= rank(want) && rank(want) >= 0
 }
 
 // Artist is a public music-publishing identity. MemberID is 0 for artists

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -42,7 +43,38 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// FFmpeg and FFprobe are the media tools to run.
 	FFmpeg, FFprobe string
+
+	// SMTPURL sends email through an SMTP server:
+	// "smtp://user:pass@host:587" (STARTTLS required) or
+	// "smtps://user:pass@host:465" (implicit TLS). Empty writes each message
+	// as an .eml file under DataDir/mail instead.
+	SMTPURL string
+	// MailFrom is the From address of every message ("Chorus <noreply@example.org>").
+	MailFrom string
+	// SessionIdleTimeout ends a login after this long without a request;
+	// SessionLifetime ends it this long after logging in, however active
+	// (OWASP ASVS 5.0 V7.3.1 and V7.3.2).
+	SessionIdleTimeout, SessionLifetime time.Duration
+
+	// Sign-in providers, each enabled when its client id is set.
+	Google, Facebook, Twitter ProviderConfig
+	// OIDC is any OpenID Connect provider found by discovery from Issuer.
+	OIDC ProviderConfig
 }
+
+// ProviderConfig is the OAuth 2.0 client registered at a sign-in provider.
+// Its redirect URI is BASE_URL/auth/PROVIDER/callback.
+type ProviderConfig struct {
+	ClientID, ClientSecret string
+	// Issuer is the OpenID Connect issuer URL (discovery at
+	// Issuer/.well-known/openid-configuration); only for OIDC.
+	Issuer string
+	// Name is shown on the sign-in button; only for OIDC ("Sign in with NAME").
+	Name string
+}
+
+// Enabled reports whether the provider is configured.
+func (p ProviderConfig) Enabled() bool { return p.ClientID != "" }
 
 // Defaults are the values used when neither a flag nor the environment says otherwise.
 func Defaults() Config {
@@ -55,6 +87,9 @@ func Defaults() Config {
 		ShutdownTimeout: 30 * time.Second,
 		FFmpeg:          "ffmpeg",
 		FFprobe:         "ffprobe",
+
+		SessionIdleTimeout: 7 * 24 * time.Hour,
+		SessionLifetime:    30 * 24 * time.Hour,
 	}
 }
 
@@ -80,7 +115,21 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.StringVar(&c.Addr, "addr", d.Addr, "listen address host:port; port 0 picks a free port (env CHORUS_ADDR)")
 		fs.StringVar(&c.BaseURL, "base-url", "", "public URL of the site, e.g. https://music.example.org (env CHORUS_BASE_URL; default http://ADDR)")
 		fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long SIGTERM waits for streams and jobs (env CHORUS_SHUTDOWN_TIMEOUT)")
+		fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", d.SessionIdleTimeout, "log out after this long without activity (env CHORUS_SESSION_IDLE_TIMEOUT)")
+		fs.DurationVar(&c.SessionLifetime, "session-lifetime", d.SessionLifetime, "log out this long after logging in, however active (env CHORUS_SESSION_LIFETIME)")
+		fs.StringVar(&c.Google.ClientID, "google-client-id", "", "enables sign-in with Google (env CHORUS_GOOGLE_CLIENT_ID)")
+		fs.StringVar(&c.Google.ClientSecret, "google-client-secret", "", "(env CHORUS_GOOGLE_CLIENT_SECRET)")
+		fs.StringVar(&c.Facebook.ClientID, "facebook-client-id", "", "enables sign-in with Facebook (env CHORUS_FACEBOOK_CLIENT_ID)")
+		fs.StringVar(&c.Facebook.ClientSecret, "facebook-client-secret", "", "(env CHORUS_FACEBOOK_CLIENT_SECRET)")
+		fs.StringVar(&c.Twitter.ClientID, "twitter-client-id", "", "enables sign-in with Twitter/X (env CHORUS_TWITTER_CLIENT_ID)")
+		fs.StringVar(&c.Twitter.ClientSecret, "twitter-client-secret", "", "(env CHORUS_TWITTER_CLIENT_SECRET)")
+		fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", "", "any OpenID Connect provider, by issuer URL (env CHORUS_OIDC_ISSUER)")
+		fs.StringVar(&c.OIDC.ClientID, "oidc-client-id", "", "(env CHORUS_OIDC_CLIENT_ID)")
+		fs.StringVar(&c.OIDC.ClientSecret, "oidc-client-secret", "", "(env CHORUS_OIDC_CLIENT_SECRET)")
+		fs.StringVar(&c.OIDC.Name, "oidc-name", "OpenID Connect", "the provider's name on the sign-in button (env CHORUS_OIDC_NAME)")
 	}
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "send email by SMTP: smtp://user:pass@host:587 (STARTTLS) or smtps://...:465; empty writes .eml files in DATA/mail (env CHORUS_SMTP_URL)")
+	fs.StringVar(&c.MailFrom, "mail-from", "", "From address of email (env CHORUS_MAIL_FROM; default Chorus <noreply@HOST of the base URL>)")
 }
 
 // envNames maps flag names to their environment variables.
@@ -96,6 +145,21 @@ var envNames = map[string]string{
 	"ffmpeg":           "CHORUS_FFMPEG",
 	"ffprobe":          "CHORUS_FFPROBE",
 	"max-upload-bytes": "CHORUS_MAX_UPLOAD_BYTES",
+
+	"smtp-url":               "CHORUS_SMTP_URL",
+	"mail-from":              "CHORUS_MAIL_FROM",
+	"session-idle-timeout":   "CHORUS_SESSION_IDLE_TIMEOUT",
+	"session-lifetime":       "CHORUS_SESSION_LIFETIME",
+	"google-client-id":       "CHORUS_GOOGLE_CLIENT_ID",
+	"google-client-secret":   "CHORUS_GOOGLE_CLIENT_SECRET",
+	"facebook-client-id":     "CHORUS_FACEBOOK_CLIENT_ID",
+	"facebook-client-secret": "CHORUS_FACEBOOK_CLIENT_SECRET",
+	"twitter-client-id":      "CHORUS_TWITTER_CLIENT_ID",
+	"twitter-client-secret":  "CHORUS_TWITTER_CLIENT_SECRET",
+	"oidc-issuer":            "CHORUS_OIDC_ISSUER",
+	"oidc-client-id":         "CHORUS_OIDC_CLIENT_ID",
+	"oidc-client-secret":     "CHORUS_OIDC_CLIENT_SECRET",
+	"oidc-name":              "CHORUS_OIDC_NAME",
 }
 
 // Resolve fills every flag not set on the command line from its CHORUS_*
@@ -184,6 +248,35 @@ func (c *Config) finish(server bool) error {
 		}
 		if c.ShutdownTimeout < 0 {
 			bad("shutdown-timeout", "must not be negative")
+		}
+		if c.SessionIdleTimeout < time.Minute {
+			bad("session-idle-timeout", "must be at least 1m, got %s", c.SessionIdleTimeout)
+		}
+		if c.SessionLifetime < c.SessionIdleTimeout {
+			bad("session-lifetime", "must be at least the idle timeout (%s), got %s", c.SessionIdleTimeout, c.SessionLifetime)
+		}
+		for _, p := range []struct {
+			name string
+			cfg  ProviderConfig
+		}{{"google", c.Google}, {"facebook", c.Facebook}, {"twitter", c.Twitter}, {"oidc", c.OIDC}} {
+			if p.cfg.ClientID != "" && p.cfg.ClientSecret == "" {
+				bad(p.name+"-client-secret", "is needed with --%s-client-id", p.name)
+			}
+		}
+		if c.OIDC.ClientID != "" {
+			if u, err := url.Parse(c.OIDC.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				bad("oidc-issuer", "%q is not an issuer URL like https://id.example.org", c.OIDC.Issuer)
+			}
+		}
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			bad("smtp-url", "%q is not smtp://[user:pass@]host[:port] or smtps://...", Redact(c.SMTPURL))
+		}
+	}
+	if c.MailFrom != "" {
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			bad("mail-from", "%q is not an email address like Chorus <noreply@example.org>", c.MailFrom)
 		}
 	}
 	return errors.Join(errs...)

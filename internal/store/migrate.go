@@ -7,6 +7,8 @@ import (
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
+
+	"chorus/internal/chorus"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
@@ -52,7 +54,42 @@ func (s *DB) Migrate(ctx context.Context) (MigrationResult, error) {
 	if err := s.migrateJobs(ctx); err != nil {
 		return res, fmt.Errorf("apply job queue migrations: %w", err)
 	}
+	if err := s.fillUsernameSkeletons(ctx); err != nil {
+		return res, fmt.Errorf("fill username skeletons: %w", err)
+	}
 	return res, nil
+}
+
+// fillUsernameSkeletons computes the look-alike key of usernames stored
+// before the column existed; SQL cannot compute it.
+func (s *DB) fillUsernameSkeletons(ctx context.Context) error {
+	rows, err := s.query(ctx, `SELECT id, username FROM members WHERE username_skeleton = ''`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id   int64
+		name string
+	}
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.name); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range todo {
+		if _, err := s.exec(ctx, `UPDATE members SET username_skeleton = ? WHERE id = ?`, chorus.UsernameSkeleton(r.name), r.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *DB) migrateJobs(ctx context.Context) error {

@@ -29,10 +29,21 @@ func (s *Server) member(r *http.Request) *chorus.Member {
 		return nil
 	}
 	m, err := s.DB.Member(r.Context(), id)
-	if err != nil {
+	if err != nil || m.Suspended {
 		return nil
 	}
 	return &m
+}
+
+// requireRole runs fn for members whose role allows want (an admin may do
+// everything); others get 403, visitors the login page.
+func (s *Server) requireRole(want chorus.Role, fn handler) handler {
+	return s.requireMember(func(w http.ResponseWriter, r *http.Request) error {
+		if !s.member(r).Role.Can(want) {
+			return chorus.ErrForbidden
+		}
+		return fn(w, r)
+	})
 }
 
 // requireMember sends visitors to the login page and runs fn for members.
@@ -119,6 +130,30 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// logIn finishes a login once the member has proved the first factor
+// (a password, or a sign-in provider): it refuses suspended accounts, asks
+// for the second factor when the member has one, and then starts the
+// session and sends the browser on to next. Every way of logging in ends here.
+func (s *Server) logIn(w http.ResponseWriter, r *http.Request, m chorus.Member, next string) error {
+	if m.Suspended {
+		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: suspendedMessage(m)}
+	}
+	if err := s.startSession(r, m.ID); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func suspendedMessage(m chorus.Member) string {
+	msg := "This account is suspended, so it cannot log in."
+	if m.SuspendedReason != "" {
+		msg += " Reason: " + m.SuspendedReason
+	}
+	return msg + " You can still ask for a copy of your data by writing to the site's administrators."
+}
+
+// startSession makes the request's session belong to the member.
 func (s *Server) startSession(r *http.Request, memberID int64) error {
 	// A new token on login prevents session fixation (OWASP ASVS V7.2.4).
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
@@ -159,11 +194,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.startSession(r, m.ID); err != nil {
-		return err
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
-	return nil
+	return s.logIn(w, r, m, next)
 }
 
 func (s *Server) acquirePassword(ctx context.Context) error {
