@@ -16,7 +16,13 @@ type ctxKey int
 
 const memberKey ctxKey = iota
 
-const sessionMemberID = "member_id"
+// Keys of the session's data. sessionID names the member_sessions row that
+// makes the session count: ending a session deletes that row, and the next
+// request of that browser is a visitor's.
+const (
+	sessionMemberID = "member_id"
+	sessionID       = "sid"
+)
 
 // member returns the logged-in member, or nil for a visitor. The member is
 // loaded once per request.
@@ -26,6 +32,10 @@ func (s *Server) member(r *http.Request) *chorus.Member {
 	}
 	id := s.sessions.GetInt64(r.Context(), sessionMemberID)
 	if id == 0 {
+		return nil
+	}
+	ms, err := s.DB.MemberSession(r.Context(), s.sessions.GetString(r.Context(), sessionID))
+	if err != nil || ms.MemberID != id {
 		return nil
 	}
 	m, err := s.DB.Member(r.Context(), id)
@@ -159,7 +169,15 @@ func (s *Server) startSession(r *http.Request, memberID int64) error {
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
+	sid := randomToken(16)
+	err := s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		return tx.CreateMemberSession(r.Context(), store.MemberSession{ID: sid, MemberID: memberID})
+	})
+	if err != nil {
+		return err
+	}
 	s.sessions.Put(r.Context(), sessionMemberID, memberID)
+	s.sessions.Put(r.Context(), sessionID, sid)
 	return nil
 }
 
@@ -227,6 +245,11 @@ func safeNext(next string) string {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if sid := s.sessions.GetString(r.Context(), sessionID); sid != "" {
+		if err := s.DB.EndMemberSession(r.Context(), sid); err != nil {
+			return err
+		}
+	}
 	if err := s.sessions.Destroy(r.Context()); err != nil {
 		return err
 	}
