@@ -16,6 +16,13 @@ import (
 const adminUsage = `Usage: chorus admin COMMAND [flags]
 
 Commands:
+  create-user --email EMAIL --username NAME [--role ROLE] [--password-file FILE]
+                                     create an account, e.g. the first admin (--role admin)
+  members [--query TEXT] [--role ROLE] [--suspended]
+                                     list members
+  set-role USERNAME ROLE             give a member a role: member, artist, moderator, admin
+  suspend USERNAME [--reason TEXT]   stop a member from logging in and end their sessions
+  unsuspend USERNAME                 let a suspended member log in again
   jobs [--state STATE] [--limit N]   list background jobs, newest first, with their last error
                                      (states: available, running, retryable, scheduled, completed, cancelled, discarded)
 `
@@ -32,6 +39,12 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	switch args[0] {
 	case "jobs":
 		return adminJobs(ctx, args[1:], getenv, stdout, stderr)
+	case "create-user":
+		return adminCreateUser(ctx, args[1:], getenv, stdout, stderr)
+	case "members":
+		return adminMembers(ctx, args[1:], getenv, stdout, stderr)
+	case "set-role", "suspend", "unsuspend":
+		return adminMemberCommand(ctx, args[0], args[1:], getenv, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "chorus admin: unknown command %q\n\n%s", args[0], adminUsage)
 	return errUsage

@@ -33,7 +33,10 @@ Usage:
   chorus import  --artist NAME [flags] PATH...
                                          import audio files and folders as an artist
   chorus migrate [flags]                 bring the database schema up to date
-  chorus admin   jobs [flags]            list background jobs and their last errors
+  chorus admin   create-user --email E --username U --role admin
+                                         create an account, such as the first admin
+  chorus admin   members|set-role|suspend|unsuspend|jobs
+                                         manage members and background jobs ("chorus admin --help")
 
 Run "chorus COMMAND --help" for the flags of a command. Every flag can also be
 set through its CHORUS_* environment variable, shown in the flag's help.

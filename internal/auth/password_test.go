@@ -51,3 +51,29 @@ func TestSignUpValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestUsernameProblem(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ok   bool
+	}{
+		{"alice", true},
+		{"Zoë_93", true},
+		{"Влад", true},
+		{"山田太郎", true},
+		{"たなかさん", true},
+		{"admin", false},
+		{"ADMIN", false},
+		{"adrnin", false},      // "rn" looks like "m": a look-alike of a reserved name
+		{"аdmin", false},       // Cyrillic а: mixed alphabets
+		{"pаypal", false},      // Cyrillic а among Latin letters
+		{"settings", false},    // a page of the site
+		{"bob<script>", false}, // not a name character
+		{"a b", false},
+	} {
+		got := UsernameProblem(tc.name) == ""
+		if got != tc.ok {
+			t.Errorf("UsernameProblem(%q) = %q, want ok=%v", tc.name, UsernameProblem(tc.name), tc.ok)
+		}
+	}
+}

@@ -34,8 +34,10 @@ func (s *SignUp) Validate() error {
 		inv.Add("username", "Choose a username.")
 	case n < 2 || n > 30:
 		inv.Add("username", "A username has 2 to 30 characters.")
-	case !validUsername(s.Username):
-		inv.Add("username", "Use letters, digits, '.', '-' or '_' only.")
+	default:
+		if msg := UsernameProblem(s.Username); msg != "" {
+			inv.Add("username", msg)
+		}
 	}
 	switch n := utf8.RuneCountInString(s.Password); {
 	case n == 0:
@@ -46,6 +48,41 @@ func (s *SignUp) Validate() error {
 		inv.Add("password", "Use at most 1024 bytes.")
 	}
 	return inv.Err()
+}
+
+// reservedUsernames are names that would pass for the site itself, its
+// staff or one of its pages. A name whose look-alike skeleton matches one
+// ("adm1n", "аdmin" with a Cyrillic "а") is refused too.
+var reservedUsernames = []string{
+	"about", "abuse", "account", "accounts", "admin", "administrator", "albums", "api", "artists", "auth",
+	"chorus", "contact", "help", "home", "info", "login", "logout", "mail", "members", "mod", "moderator",
+	"moderators", "noreply", "no-reply", "null", "official", "postmaster", "privacy", "pro", "reset", "root",
+	"search", "security", "settings", "signup", "staff", "static", "studio", "support", "system", "tags",
+	"team", "terms", "tracks", "undefined", "verify", "webmaster", "www",
+}
+
+var reservedSkeletons = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range reservedUsernames {
+		m[chorus.UsernameSkeleton(n)] = true
+	}
+	return m
+}()
+
+// UsernameProblem says what is wrong with a username that has the right
+// length, or "" when it may be used: only letters, digits, '.', '-' and '_';
+// letters of one writing system (Unicode TR #39 §5.2); not a reserved name
+// or a look-alike of one. Uniqueness is checked by the store.
+func UsernameProblem(name string) string {
+	switch {
+	case !validUsername(name):
+		return "Use letters, digits, '.', '-' or '_' only."
+	case chorus.MixedScript(name):
+		return "Use letters of one alphabet only: names that mix alphabets (such as Latin and Cyrillic) can be made to look like someone else's."
+	case reservedSkeletons[chorus.UsernameSkeleton(name)]:
+		return "This name is reserved for the site. Please choose another."
+	}
+	return ""
 }
 
 func validUsername(s string) bool {

@@ -97,7 +97,7 @@ func (tx *Tx) SetArtistMember(ctx context.Context, artistID, memberID int64) err
 	if n, _ := res.RowsAffected(); n != 1 {
 		return fmt.Errorf("artist %d already has a manager: %w", artistID, chorus.ErrConflict)
 	}
-	return nil
+	return tx.BecomeArtist(ctx, memberID)
 }
 
 // UpdateArtistPicture sets the file-store key prefix of an artist's picture.

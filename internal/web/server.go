@@ -136,9 +136,25 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		return fmt.Errorf("render %s: %w", page, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if v.Member != nil || privatePath(r.URL.Path) {
+		// Pages with personal data must not be kept by browsers or
+		// shared caches (OWASP ASVS 5.0 V14.3.2).
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(status)
 	_, err := w.Write([]byte(buf.String()))
 	return err
+}
+
+// privatePath reports whether pages under path hold personal data or
+// secrets even for a visitor (forms with tokens, the login page).
+func privatePath(path string) bool {
+	for _, p := range []string{"/settings", "/studio", "/admin", "/login", "/signup", "/reset", "/verify", "/auth/", "/members/"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Server) flash(r *http.Request, msg string) { s.sessions.Put(r.Context(), "flash", msg) }

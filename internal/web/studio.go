@@ -144,6 +144,10 @@ func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
 		err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
 			var err error
 			a, err = tx.CreateArtist(r.Context(), chorus.Artist{MemberID: m.ID, Name: f.Name, Bio: f.Bio, PictureKey: f.PictureKey})
+			if err != nil {
+				return err
+			}
+			err = tx.BecomeArtist(r.Context(), m.ID)
 			return err
 		})
 	}
