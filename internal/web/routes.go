@@ -41,6 +41,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /login", s.h(s.loginForm))
 	mux.Handle("POST /login", s.h(s.login))
 	mux.Handle("POST /logout", s.h(s.logout))
+	mux.Handle("POST /login/passkey/begin", s.h(s.beginPasskeyLogin))
+	mux.Handle("POST /login/passkey/finish", s.h(s.finishPasskeyLogin))
+	mux.Handle("GET /settings/passkeys", s.h(s.requireMember(s.passkeysPage)))
+	mux.Handle("POST /settings/passkeys/begin", s.h(s.requireMember(s.beginPasskeyRegistration)))
+	mux.Handle("POST /settings/passkeys/finish", s.h(s.requireMember(s.finishPasskeyRegistration)))
+	mux.Handle("POST /settings/passkeys/{id}/remove", s.h(s.requireMember(s.removePasskey)))
 
 	// Publishing: members and their artists.
 	mux.Handle("GET /studio", s.h(s.requireMember(s.studio)))

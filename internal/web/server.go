@@ -19,6 +19,7 @@ import (
 	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/sqlite3store"
 	"github.com/alexedwards/scs/v2"
+	"github.com/go-webauthn/webauthn/webauthn"
 
 	"chorus/internal/chorus"
 	"chorus/internal/files"
@@ -54,6 +55,9 @@ type Server struct {
 	// computation holds 19 MiB, so a burst of logins must queue rather
 	// than exhaust memory.
 	passwordSlots chan struct{}
+	// webauthn is nil when passkeys are off; passkeysOff says why.
+	webauthn    *webauthn.WebAuthn
+	passkeysOff string
 }
 
 // New parses every template (failing at start, not at request time) and
@@ -79,6 +83,7 @@ func New(d Deps) (*Server, error) {
 		s.Logger.Error("session", "err", err)
 		http.Error(w, "Something went wrong on our side. Please try again.", http.StatusInternalServerError)
 	}
+	s.webauthn, s.passkeysOff = newRelyingParty(d.BaseURL)
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -119,7 +124,9 @@ type View struct {
 	Query   string // the search box's current text
 	Flash   string
 	BaseURL string
-	Data    any
+	// Passkeys is true when members can log in with passkeys here.
+	Passkeys bool
+	Data     any
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) error {
@@ -127,7 +134,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if !ok {
 		return fmt.Errorf("no template %q", page)
 	}
-	v := View{Title: title, Member: s.member(r), BaseURL: s.BaseURL, Data: data, Flash: s.sessions.PopString(r.Context(), "flash")}
+	v := View{Title: title, Member: s.member(r), BaseURL: s.BaseURL, Passkeys: s.webauthn != nil, Data: data, Flash: s.sessions.PopString(r.Context(), "flash")}
 	if r.URL.Path == "/search" {
 		v.Query = r.URL.Query().Get("q")
 	}
