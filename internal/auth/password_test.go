@@ -31,11 +31,11 @@ func TestSignUpValidate(t *testing.T) {
 		in     SignUp
 		fields []string
 	}{
-		{SignUp{"ana@example.org", "ana", "longenough"}, nil},
+		{SignUp{"ana@example.org", "ana", "plum velvet orbit"}, nil},
 		{SignUp{"", "", ""}, []string{"email", "username", "password"}},
 		{SignUp{"not-an-email", "a", "short"}, []string{"email", "username", "password"}},
-		{SignUp{"x@example.org", "<script>", "longenough"}, []string{"username"}},
-		{SignUp{"Ana <ana@example.org>", "Zoë_2", "longenough"}, []string{"email"}},
+		{SignUp{"x@example.org", "<script>", "plum velvet orbit"}, []string{"username"}},
+		{SignUp{"Ana <ana@example.org>", "Zoë_2", "plum velvet orbit"}, []string{"email"}},
 	} {
 		err := tc.in.Validate()
 		if len(tc.fields) == 0 {
@@ -74,6 +74,29 @@ func TestUsernameProblem(t *testing.T) {
 		got := UsernameProblem(tc.name) == ""
 		if got != tc.ok {
 			t.Errorf("UsernameProblem(%q) = %q, want ok=%v", tc.name, UsernameProblem(tc.name), tc.ok)
+		}
+	}
+}
+
+func TestPasswordProblem(t *testing.T) {
+	for _, tc := range []struct {
+		password string
+		ok       bool
+	}{
+		{"a long password", true},
+		{"correct horse battery", true},
+		{"short", false},
+		{"password1", false},
+		{"qwertyuiop", false},
+		{"iloveyou123", false},
+		{"alice12345", false}, // the member's own name
+		{strings.Repeat("ab", 40), false},
+		{strings.Repeat("x", 1025), false},
+		{"Zq8#mV2$uL9!wE4r" + strings.Repeat("é", 100), true},
+	} {
+		got := PasswordProblem(tc.password, "alice@example.org", "alice") == ""
+		if got != tc.ok {
+			t.Errorf("PasswordProblem(%.30q) = %q, want ok=%v", tc.password, PasswordProblem(tc.password, "alice@example.org", "alice"), tc.ok)
 		}
 	}
 }
