@@ -16,7 +16,7 @@ import (
 // clock is a settable time for store.DB.SetClock.
 type clock struct{ t time.Time }
 
-func (c *clock) now() time.Time            { return c.t }
+func (c *clock) now() time.Time          { return c.t }
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 func mustMember(t *testing.T, db *store.DB, username string) chorus.Member {
