@@ -72,7 +72,9 @@ func CheckLink(raw string) (string, error) {
 	if len([]rune(raw)) > MaxLinkLen {
 		return "", errors.New("is longer than 500 characters")
 	}
-	if strings.ContainsFunc(raw, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar }) {
+	if strings.ContainsFunc(raw, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == unicode.ReplacementChar
+	}) {
 		return "", errors.New("contains spaces or invisible characters")
 	}
 	u, err := url.Parse(raw)
