@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"chorus/internal/config"
+	"chorus/internal/store"
 	"chorus/internal/web"
 )
 
@@ -46,7 +47,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if strings.HasSuffix(cfg.BaseURL, ":0") { // port 0: the address is known only now
 		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "0") + addr[strings.LastIndex(addr, ":")+1:]
 	}
-	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes})
+	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime})
 	if err != nil {
 		ln.Close()
 		return err
@@ -69,6 +71,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			case <-ctx.Done():
 				return
 			case <-time.After(24 * time.Hour):
+			}
+		}
+	}()
+	go func() { // what expired sessions recorded (network, device) is not kept
+		limits := store.SessionLimits{Idle: cfg.SessionIdleTimeout, Lifetime: cfg.SessionLifetime}
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if _, err := d.db.DeleteExpiredMemberSessions(ctx, limits); err != nil && ctx.Err() == nil {
+				logger.Warn("delete expired sessions", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
 			}
 		}
 	}()

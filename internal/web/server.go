@@ -42,7 +42,18 @@ type Deps struct {
 	BaseURL string
 	// MaxUploadBytes is the largest accepted audio file, in bytes.
 	MaxUploadBytes int64
+	// SessionIdleTimeout ends a login this long after its last request, and
+	// SessionLifetime this long after the login however active (OWASP ASVS
+	// 5.0 V7.3.1, V7.3.2). Both bind the session cookie and the member's
+	// session rows. Zero takes the defaults: 7 days and 30 days.
+	SessionIdleTimeout, SessionLifetime time.Duration
 }
+
+// Session timeouts used when Deps leaves them zero.
+const (
+	defaultSessionIdleTimeout = 7 * 24 * time.Hour
+	defaultSessionLifetime    = 30 * 24 * time.Hour
+)
 
 // Server serves the web surface.
 type Server struct {
@@ -69,8 +80,14 @@ func New(d Deps) (*Server, error) {
 	} else {
 		s.sessions.Store = sqlite3store.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)
 	}
-	s.sessions.Lifetime = 30 * 24 * time.Hour
-	s.sessions.IdleTimeout = 14 * 24 * time.Hour
+	if s.SessionIdleTimeout <= 0 {
+		s.SessionIdleTimeout = defaultSessionIdleTimeout
+	}
+	if s.SessionLifetime <= 0 {
+		s.SessionLifetime = defaultSessionLifetime
+	}
+	s.sessions.Lifetime = s.SessionLifetime
+	s.sessions.IdleTimeout = s.SessionIdleTimeout
 	s.sessions.Cookie.Name = "chorus_session"
 	s.sessions.Cookie.HttpOnly = true
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
