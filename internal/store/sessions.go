@@ -239,5 +239,5 @@ func (s *DB) SinceAuthenticated(ctx context.Context, id string) (time.Duration, 
 	if err != nil {
 		return 0, err
 	}
-	return max(0, s.now().Sub(ms.AuthenticatedAt)), nil
+	return max(0, s.now().Truncate(time.Microsecond).Sub(ms.AuthenticatedAt)), nil
 }
