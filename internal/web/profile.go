@@ -32,7 +32,7 @@ const (
 // longest kind on their own lines.
 const maxLinksText = chorus.MaxProfileLinks * (chorus.MaxLinkLen + 2)
 
-const whoSees = " Who can see it is your choice, below: everyone, on your public page, or only you."
+const whoSees = " You choose below who can see it: everyone, or only you."
 
 func profileFields(p chorus.Profile, linksText string, inv *chorus.InvalidError) []profileField {
 	errs := map[string]string{}
