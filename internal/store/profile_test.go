@@ -15,8 +15,8 @@ import (
 func TestProfile(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		ana := mustMember(t, db, "Ana")
-		mustMember(t, db, "bob")
+		ana := mustMemberNamed(t, db, "Ana")
+		mustMemberNamed(t, db, "bob")
 
 		// A new member's profile is empty, with the schema's visibility defaults.
 		p, err := db.Profile(ctx, ana.ID)

@@ -19,7 +19,7 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time          { return c.t }
 func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
-func mustMember(t *testing.T, db *store.DB, username string) chorus.Member {
+func mustMemberNamed(t *testing.T, db *store.DB, username string) chorus.Member {
 	t.Helper()
 	var m chorus.Member
 	err := db.Tx(context.Background(), func(tx *store.Tx) error {
@@ -60,7 +60,7 @@ func TestSessionTimeouts(t *testing.T) {
 		c := &clock{t: time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)}
 		db.SetClock(c.now)
 		lim := store.SessionLimits{Idle: time.Hour, Lifetime: 3 * time.Hour}
-		ana := mustMember(t, db, "ana")
+		ana := mustMemberNamed(t, db, "ana")
 		mustSession(t, db, store.MemberSession{ID: "busy", MemberID: ana.ID, IPPrefix: "192.0.2.0/24", Browser: "Firefox 128", OS: "Linux", Device: "desktop"})
 		mustSession(t, db, store.MemberSession{ID: "idle", MemberID: ana.ID})
 
@@ -127,7 +127,7 @@ func TestSweepExpiredSessions(t *testing.T) {
 		c := &clock{t: time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)}
 		db.SetClock(c.now)
 		lim := store.SessionLimits{Idle: time.Hour, Lifetime: 24 * time.Hour}
-		ana, bob := mustMember(t, db, "ana"), mustMember(t, db, "bob")
+		ana, bob := mustMemberNamed(t, db, "ana"), mustMemberNamed(t, db, "bob")
 		mustSession(t, db, store.MemberSession{ID: "ana-old", MemberID: ana.ID})
 		mustSession(t, db, store.MemberSession{ID: "bob-old", MemberID: bob.ID})
 		c.advance(2 * time.Hour)
@@ -150,7 +150,7 @@ func TestEndSessionsAndReauthentication(t *testing.T) {
 		ctx := context.Background()
 		c := &clock{t: time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)}
 		db.SetClock(c.now)
-		ana, bob := mustMember(t, db, "ana"), mustMember(t, db, "bob")
+		ana, bob := mustMemberNamed(t, db, "ana"), mustMemberNamed(t, db, "bob")
 		for _, id := range []string{"a1", "a2", "a3"} {
 			mustSession(t, db, store.MemberSession{ID: id, MemberID: ana.ID})
 			c.advance(time.Second)

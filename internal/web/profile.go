@@ -78,7 +78,7 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status in
 			msg = "Nothing was saved: please correct what is marked below."
 		}
 	}
-	noStore(w)
+	w.Header().Set("Cache-Control", "no-store") // personal data: kept by no cache (RFC 9111 §5.2.2.5)
 	return s.render(w, r, status, "settings_profile.html", "Your profile", map[string]any{
 		"Fields": profileFields(p, linksText, inv), "HasPicture": p.PictureKey != "", "PicturePublic": p.PicturePublic, "Error": msg,
 	})
@@ -227,7 +227,7 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	viewer := s.member(r)
-	noStore(w) // visibility may change at any moment
+	w.Header().Set("Cache-Control", "no-store") // visibility may change at any moment
 	return s.render(w, r, http.StatusOK, "member.html", m.Username, map[string]any{
 		"Username": m.Username, "Profile": p.Public(), "Artists": artists, "Own": viewer != nil && viewer.ID == m.ID,
 	})

@@ -48,7 +48,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /settings/profile", s.h(s.requireMember(s.saveProfile)))
 	mux.Handle("POST /settings/profile/picture/remove", s.h(s.requireMember(s.removeProfilePicture)))
 	mux.Handle("GET /settings/sessions", s.h(s.requireMember(s.sessionsPage)))
-	mux.Handle("POST /settings/sessions/confirm", s.h(s.requireMember(s.confirmPassword)))
+	mux.Handle("POST /settings/sessions/confirm", s.h(s.requireMember(s.confirmSessionsPassword)))
 	mux.Handle("POST /settings/sessions/end-others", s.h(s.requireMember(s.endOtherSessions)))
 	mux.Handle("POST /settings/sessions/{id}/end", s.h(s.requireMember(s.endSession)))
 

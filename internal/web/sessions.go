@@ -11,11 +11,11 @@ import (
 	"chorus/internal/store"
 )
 
-// recentLogin is how long after logging in (or confirming their password)
-// a member may end other sessions without confirming again: ending
-// sessions needs the login credentials re-entered (OWASP ASVS 5.0 V7.5.2),
-// so a stolen session cannot lock its owner out.
-const recentLogin = 15 * time.Minute
+// recentLoginToEndSessions is how long after logging in (or confirming
+// their password) a member may end other sessions without confirming
+// again: ending sessions needs the login credentials re-entered (OWASP
+// ASVS 5.0 V7.5.2), so a stolen session cannot lock its owner out.
+const recentLoginToEndSessions = 15 * time.Minute
 
 // sessionLimits are the configured timeouts, for the store's checks.
 func (s *Server) sessionLimits() store.SessionLimits {
@@ -99,10 +99,6 @@ func humanDuration(d time.Duration) string {
 	return d.String()
 }
 
-// noStore keeps a page with personal data out of every cache (RFC 9111
-// §5.2.2.5).
-func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
-
 // sessionsPage lists the member's active sessions: device, approximate
 // network and last activity, with the current one marked.
 func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) error {
@@ -137,10 +133,10 @@ func (s *Server) renderSessions(w http.ResponseWriter, r *http.Request, status i
 	if inv != nil {
 		errs, msg = inv.Fields, inv.Message
 	}
-	noStore(w)
+	w.Header().Set("Cache-Control", "no-store") // personal data: kept by no cache (RFC 9111 §5.2.2.5)
 	return s.render(w, r, status, "settings_sessions.html", "Sessions", map[string]any{
 		"Sessions": views, "Others": len(views) - 1,
-		"NeedPassword": authAgo > recentLogin, "HasPassword": m.HasPassword,
+		"NeedPassword": authAgo > recentLoginToEndSessions, "HasPassword": m.HasPassword, "TOTP": m.TOTP,
 		"Idle": humanDuration(s.SessionIdleTimeout), "Lifetime": humanDuration(s.SessionLifetime),
 		"Errors": errs, "Error": msg,
 	})
@@ -157,14 +153,14 @@ func (s *Server) sessionsError(w http.ResponseWriter, r *http.Request, err error
 }
 
 // requireRecentLogin returns nil when the member of r proved who they are
-// in this session within recentLogin, and otherwise an *InvalidError that
-// asks them to confirm their password first.
+// in this session within recentLoginToEndSessions, and otherwise an
+// *InvalidError that asks them to confirm their password first.
 func (s *Server) requireRecentLogin(r *http.Request) error {
 	ago, err := s.authenticatedAgo(r)
 	if err != nil {
 		return err
 	}
-	if ago <= recentLogin {
+	if ago <= recentLoginToEndSessions {
 		return nil
 	}
 	inv := &chorus.InvalidError{Message: "Nothing was ended: it has been a while since you logged in, so please confirm it is you first."}
@@ -172,10 +168,11 @@ func (s *Server) requireRecentLogin(r *http.Request) error {
 	return inv
 }
 
-// confirmPassword checks the member's password (form field "password")
-// and, when it is right, records the new proof of identity for this
-// session (markAuthenticated).
-func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request) error {
+// confirmSessionsPassword checks the member's password (form field
+// "password") and, when two-factor authentication is on, their code
+// ("code"); when both are right it records the new proof of identity for
+// this session (markAuthenticated).
+func (s *Server) confirmSessionsPassword(w http.ResponseWriter, r *http.Request) error {
 	m := s.member(r)
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	password := r.PostFormValue("password")
@@ -202,6 +199,11 @@ func (s *Server) confirmPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil {
 		return err
+	}
+	// With two-factor authentication on, the login credentials include the
+	// second factor.
+	if err := s.verifySecondFactor(r.Context(), *m, r.PostFormValue("code")); err != nil {
+		return s.sessionsError(w, r, err)
 	}
 	if err := s.markAuthenticated(r); err != nil {
 		return err

@@ -30,21 +30,21 @@ func newTestClock() *testClock {
 func (c *testClock) now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *testClock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// browser is a cookie-keeping client that does not follow redirects.
-type browser struct {
+// sessionClient is a cookie-keeping client that does not follow redirects.
+type sessionClient struct {
 	t    *testing.T
 	base string
 	c    *http.Client
 	ua   string
 }
 
-func newBrowser(t *testing.T, base, ua string) *browser {
+func newSessionClient(t *testing.T, base, ua string) *sessionClient {
 	jar, _ := cookiejar.New(nil)
-	return &browser{t: t, base: base, ua: ua, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+	return &sessionClient{t: t, base: base, ua: ua, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-func (b *browser) send(method, path string, form url.Values) (*http.Response, string) {
+func (b *sessionClient) send(method, path string, form url.Values) (*http.Response, string) {
 	b.t.Helper()
 	req, _ := http.NewRequest(method, b.base+path, strings.NewReader(form.Encode()))
 	if method == http.MethodPost {
@@ -62,7 +62,7 @@ func (b *browser) send(method, path string, form url.Values) (*http.Response, st
 
 // loggedIn reports whether the browser's session still counts: the
 // sessions page answers instead of sending to the login page.
-func (b *browser) loggedIn() bool {
+func (b *sessionClient) loggedIn() bool {
 	b.t.Helper()
 	resp, body := b.send(http.MethodGet, "/settings/sessions", nil)
 	switch {
@@ -75,7 +75,7 @@ func (b *browser) loggedIn() bool {
 	return false
 }
 
-func (b *browser) login(username string) {
+func (b *sessionClient) login(username string) {
 	b.t.Helper()
 	resp, body := b.send(http.MethodPost, "/login", url.Values{"login": {username}, "password": {"a long password"}})
 	if resp.StatusCode != http.StatusSeeOther {
@@ -105,7 +105,7 @@ func TestSessionTimeoutsEnforced(t *testing.T) {
 		if srv.sessions.IdleTimeout != time.Hour || srv.sessions.Lifetime != 3*time.Hour {
 			t.Fatalf("session cookie timeouts: idle %v, lifetime %v", srv.sessions.IdleTimeout, srv.sessions.Lifetime)
 		}
-		ana := newBrowser(t, base, firefoxLinux)
+		ana := newSessionClient(t, base, firefoxLinux)
 		resp, body := ana.send(http.MethodPost, "/signup", url.Values{"email": {"ana@example.org"}, "username": {"ana"}, "password": {"a long password"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("signup: %d %s", resp.StatusCode, body)
@@ -147,18 +147,18 @@ func TestEndingSessionsNeedsARecentLogin(t *testing.T) {
 		clock := newTestClock()
 		db.SetClock(clock.now)
 		_, base := startTestServer(t, db, 24*time.Hour, 48*time.Hour)
-		ana := newBrowser(t, base, firefoxLinux)
+		ana := newSessionClient(t, base, firefoxLinux)
 		resp, body := ana.send(http.MethodPost, "/signup", url.Values{"email": {"ana@example.org"}, "username": {"ana"}, "password": {"a long password"}})
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("signup: %d %s", resp.StatusCode, body)
 		}
-		phone := newBrowser(t, base, "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36")
+		phone := newSessionClient(t, base, "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36")
 		phone.login("ana")
 
-		clock.advance(recentLogin + time.Minute)
+		clock.advance(recentLoginToEndSessions + time.Minute)
 		_, page := ana.send(http.MethodGet, "/settings/sessions", nil)
 		if !strings.Contains(page, "Confirm it is you") || !strings.Contains(page, `action="/settings/sessions/confirm"`) {
-			t.Errorf("the sessions page does not ask for the password after %v", recentLogin)
+			t.Errorf("the sessions page does not ask for the password after %v", recentLoginToEndSessions)
 		}
 		resp, body = ana.send(http.MethodPost, "/settings/sessions/end-others", nil)
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "confirm it is you first") {
