@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io/fs"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -295,6 +297,56 @@ func TestProfileAndPublicMemberPage(t *testing.T) {
 			// The settings page is for members only.
 			if resp, _ := visitor.get("/settings/profile"); resp.StatusCode != http.StatusSeeOther {
 				t.Errorf("a visitor's profile form: %d", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestProfileAndSessionFormsMeetHostileInput sends hostile values in every
+// field of the profile form and in the session ids of the sessions forms:
+// never a server error, never markup echoed as markup.
+func TestProfileAndSessionFormsMeetHostileInput(t *testing.T) {
+	hostile := []string{
+		`<script>alert(1)</script><img src=x onerror=alert(2)>`,
+		strings.Repeat("ü", 70_000),
+		"a\x00b\x01c\x1b[31m\u202eevil",
+		"caf\xe9 \xff\xfe",
+		`' OR 1=1; DROP TABLE members; --`,
+		"javascript:alert(1)",
+		"",
+	}
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			ana := signUpArtist(t, srv.URL, "ana", "Ana")
+			check := func(what string, resp *http.Response, body string) {
+				t.Helper()
+				if resp.StatusCode >= 500 {
+					t.Errorf("%s: %d\n%.300s", what, resp.StatusCode, body)
+				}
+				if strings.Contains(body, "<script>alert(1)") || strings.Contains(body, "<img src=x") {
+					t.Errorf("%s echoed markup as markup", what)
+				}
+			}
+			for i, v := range hostile {
+				fields := map[string]string{}
+				for _, name := range []string{"real_name", "location", "bio", "links", "real_name_visibility", "location_visibility",
+					"bio_visibility", "links_visibility", "picture_visibility"} {
+					fields[name] = v
+				}
+				resp, body := ana.saveProfile(fields, []byte(v))
+				check(fmt.Sprintf("profile with hostile value %d", i), resp, body)
+				_, page := ana.get("/members/ana")
+				check(fmt.Sprintf("member page after hostile value %d", i), &http.Response{StatusCode: 200}, string(page))
+				resp, body2 := ana.postForm("/settings/sessions/"+url.PathEscape(v)+"/end", url.Values{"password": {v}})
+				check(fmt.Sprintf("end session %d", i), resp, string(body2))
+				resp, body2 = ana.postForm("/settings/sessions/confirm", url.Values{"password": {v}, "code": {v}})
+				check(fmt.Sprintf("confirm %d", i), resp, string(body2))
+				resp, body2 = ana.get("/members/" + url.PathEscape(v))
+				check(fmt.Sprintf("member page of %d", i), resp, string(body2))
+			}
+			if !ana.loggedIn() {
+				t.Error("hostile input ended the member's own session")
 			}
 		})
 	}
