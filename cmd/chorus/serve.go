@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"chorus/internal/config"
-	"chorus/internal/store"
 	"chorus/internal/web"
 )
 
@@ -74,21 +73,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}
 	}()
-	go func() { // what expired sessions recorded (network, device) is not kept
-		limits := store.SessionLimits{Idle: cfg.SessionIdleTimeout, Lifetime: cfg.SessionLifetime}
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if _, err := d.db.DeleteExpiredMemberSessions(ctx, limits); err != nil && ctx.Err() == nil {
-				logger.Warn("delete expired sessions", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
 	go func() { // an import beside this server may die too
 		t := time.NewTicker(30 * time.Second)
 		defer t.Stop()
@@ -100,6 +84,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				if _, err := queue.RescueOrphans(ctx); err != nil && ctx.Err() == nil {
 					logger.Warn("resume jobs of stopped processes", "err", err)
 				}
+			}
+		}
+	}()
+	go func() { // what expired logins recorded (network, device) is not kept
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if _, err := srv.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("delete expired sessions", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
 			}
 		}
 	}()

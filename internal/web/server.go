@@ -38,22 +38,18 @@ type Deps struct {
 	Files      *files.Store
 	Publishing *publishing.Service
 	Logger     *slog.Logger
-	// BaseURL is the public origin, without a trailing slash.
-	BaseURL string
-	// MaxUploadBytes is the largest accepted audio file, in bytes.
-	MaxUploadBytes int64
+
 	// SessionIdleTimeout ends a login this long after its last request, and
 	// SessionLifetime this long after the login however active (OWASP ASVS
 	// 5.0 V7.3.1, V7.3.2). Both bind the session cookie and the member's
 	// session rows. Zero takes the defaults: 7 days and 30 days.
 	SessionIdleTimeout, SessionLifetime time.Duration
-}
 
-// Session timeouts used when Deps leaves them zero.
-const (
-	defaultSessionIdleTimeout = 7 * 24 * time.Hour
-	defaultSessionLifetime    = 30 * 24 * time.Hour
-)
+	// BaseURL is the public origin, without a trailing slash.
+	BaseURL string
+	// MaxUploadBytes is the largest accepted audio file, in bytes.
+	MaxUploadBytes int64
+}
 
 // Server serves the web surface.
 type Server struct {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -16,6 +17,21 @@ import (
 // again: ending sessions needs the login credentials re-entered (OWASP
 // ASVS 5.0 V7.5.2), so a stolen session cannot lock its owner out.
 const recentLoginToEndSessions = 15 * time.Minute
+
+// Session timeouts used when Deps leaves them zero.
+const (
+	defaultSessionIdleTimeout = 7 * 24 * time.Hour
+	defaultSessionLifetime    = 30 * 24 * time.Hour
+)
+
+// DeleteExpiredSessions deletes the records of logins past the idle
+// timeout or the lifetime, so the network and device they hold are kept no
+// longer than the login; it returns how many it deleted. Run it now and
+// then (chorus serve does, every hour): logins are also checked, and
+// deleted when expired, as they are used.
+func (s *Server) DeleteExpiredSessions(ctx context.Context) (int, error) {
+	return s.DB.DeleteExpiredMemberSessions(ctx, s.sessionLimits())
+}
 
 // sessionLimits are the configured timeouts, for the store's checks.
 func (s *Server) sessionLimits() store.SessionLimits {

@@ -139,6 +139,13 @@ func TestSessionTimeoutsEnforced(t *testing.T) {
 		if ana.loggedIn() {
 			t.Fatal("still logged in after the session lifetime")
 		}
+
+		// The hourly sweep deletes logins nobody came back to.
+		ana.login("ana")
+		clock.advance(2 * time.Hour)
+		if n, err := srv.DeleteExpiredSessions(context.Background()); err != nil || n != 1 {
+			t.Fatalf("swept %d expired sessions, %v; want 1", n, err)
+		}
 	})
 }
 
