@@ -46,7 +46,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if strings.HasSuffix(cfg.BaseURL, ":0") { // port 0: the address is known only now
 		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "0") + addr[strings.LastIndex(addr, ":")+1:]
 	}
-	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes})
+	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime})
 	if err != nil {
 		ln.Close()
 		return err
@@ -83,6 +84,20 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				if _, err := queue.RescueOrphans(ctx); err != nil && ctx.Err() == nil {
 					logger.Warn("resume jobs of stopped processes", "err", err)
 				}
+			}
+		}
+	}()
+	go func() { // what expired logins recorded (network, device) is not kept
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if _, err := srv.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("delete expired sessions", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
 			}
 		}
 	}()

@@ -24,8 +24,11 @@ const (
 	sessionID       = "sid"
 )
 
-// member returns the logged-in member, or nil for a visitor. The member is
-// loaded once per request.
+// member returns the logged-in member, or nil for a visitor. A login
+// counts while its member_sessions row exists and is within the idle
+// timeout and the lifetime (store.DB.ActiveMemberSession, which also
+// records the activity at most once a minute). Behind requireMember the
+// member is loaded once per request.
 func (s *Server) member(r *http.Request) *chorus.Member {
 	if m, ok := r.Context().Value(memberKey).(*chorus.Member); ok {
 		return m
@@ -34,7 +37,10 @@ func (s *Server) member(r *http.Request) *chorus.Member {
 	if id == 0 {
 		return nil
 	}
-	ms, err := s.DB.MemberSession(r.Context(), s.sessions.GetString(r.Context(), sessionID))
+	ms, err := s.DB.ActiveMemberSession(r.Context(), s.sessions.GetString(r.Context(), sessionID), s.sessionLimits())
+	if err != nil && !errors.Is(err, chorus.ErrNotFound) {
+		s.Logger.Warn("load session", "member", id, "err", err)
+	}
 	if err != nil || ms.MemberID != id {
 		return nil
 	}
@@ -163,15 +169,26 @@ func suspendedMessage(m chorus.Member) string {
 	return msg + " You can still ask for a copy of your data by writing to the site's administrators."
 }
 
-// startSession makes the request's session belong to the member.
+// startSession makes the request's session belong to the member, and
+// records it for the sessions page with the network it came from
+// (truncated, see networkPrefix) and the browser, system and device type
+// read from its User-Agent (the header itself is not kept). A login the
+// browser already had ends.
 func (s *Server) startSession(r *http.Request, memberID int64) error {
+	if old := s.sessions.GetString(r.Context(), sessionID); old != "" {
+		if err := s.DB.EndMemberSession(r.Context(), old); err != nil {
+			return err
+		}
+	}
 	// A new token on login prevents session fixation (OWASP ASVS V7.2.4).
 	if err := s.sessions.RenewToken(r.Context()); err != nil {
 		return err
 	}
 	sid := randomToken(16)
+	browser, system, device := describeDevice(r.UserAgent())
 	err := s.DB.Tx(r.Context(), func(tx *store.Tx) error {
-		return tx.CreateMemberSession(r.Context(), store.MemberSession{ID: sid, MemberID: memberID})
+		return tx.CreateMemberSession(r.Context(), store.MemberSession{ID: sid, MemberID: memberID,
+			IPPrefix: networkPrefix(r.RemoteAddr), Browser: browser, OS: system, Device: device})
 	})
 	if err != nil {
 		return err

@@ -201,7 +201,15 @@ func (s *Server) downloadOriginal(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// serveArtwork serves one size of public artwork (covers, artist
+// pictures), which caches may keep for a week.
 func (s *Server) serveArtwork(w http.ResponseWriter, r *http.Request, key string) error {
+	return s.serveImage(w, r, key, "public, max-age=604800")
+}
+
+// serveImage serves the {size} path value's JPEG of the picture stored
+// under key with the given Cache-Control.
+func (s *Server) serveImage(w http.ResponseWriter, r *http.Request, key, cacheControl string) error {
 	size, err := strconv.Atoi(strings.TrimSuffix(r.PathValue("size"), ".jpg"))
 	if err != nil || key == "" || !validSize(size) {
 		return chorus.ErrNotFound
@@ -212,7 +220,7 @@ func (s *Server) serveArtwork(w http.ResponseWriter, r *http.Request, key string
 	}
 	defer f.Close()
 	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "public, max-age=604800")
+	w.Header().Set("Cache-Control", cacheControl)
 	http.ServeContent(w, r, "", f.ModTime(), f)
 	return nil
 }

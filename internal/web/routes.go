@@ -19,6 +19,17 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /static/", s.staticHandler())
 	mux.HandleFunc("GET /robots.txt", robots)
 
+	// Members: public pages, and the profile and sessions settings.
+	mux.Handle("GET /members/{username}", s.h(s.memberPage))
+	mux.Handle("GET /members/{username}/picture/{size}", s.h(s.memberPicture))
+	mux.Handle("GET /settings/profile", s.h(s.requireMember(s.profileForm)))
+	mux.Handle("POST /settings/profile", s.h(s.requireMember(s.saveProfile)))
+	mux.Handle("POST /settings/profile/picture/remove", s.h(s.requireMember(s.removeProfilePicture)))
+	mux.Handle("GET /settings/sessions", s.h(s.requireMember(s.sessionsPage)))
+	mux.Handle("POST /settings/sessions/confirm", s.h(s.requireMember(s.confirmSessionsPassword)))
+	mux.Handle("POST /settings/sessions/end-others", s.h(s.requireMember(s.endOtherSessions)))
+	mux.Handle("POST /settings/sessions/{id}/end", s.h(s.requireMember(s.endSession)))
+
 	// Listening: public, no account needed.
 	mux.Handle("GET /{$}", s.h(s.home))
 	mux.Handle("GET /search", s.h(s.search))

@@ -39,6 +39,13 @@ type Deps struct {
 	Files      *files.Store
 	Publishing *publishing.Service
 	Logger     *slog.Logger
+
+	// SessionIdleTimeout ends a login this long after its last request, and
+	// SessionLifetime this long after the login however active (OWASP ASVS
+	// 5.0 V7.3.1, V7.3.2). Both bind the session cookie and the member's
+	// session rows. Zero takes the defaults: 7 days and 30 days.
+	SessionIdleTimeout, SessionLifetime time.Duration
+
 	// BaseURL is the public origin, without a trailing slash.
 	BaseURL string
 	// MaxUploadBytes is the largest accepted audio file, in bytes.
@@ -73,8 +80,14 @@ func New(d Deps) (*Server, error) {
 	} else {
 		s.sessions.Store = sqlite3store.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)
 	}
-	s.sessions.Lifetime = 30 * 24 * time.Hour
-	s.sessions.IdleTimeout = 14 * 24 * time.Hour
+	if s.SessionIdleTimeout <= 0 {
+		s.SessionIdleTimeout = defaultSessionIdleTimeout
+	}
+	if s.SessionLifetime <= 0 {
+		s.SessionLifetime = defaultSessionLifetime
+	}
+	s.sessions.Lifetime = s.SessionLifetime
+	s.sessions.IdleTimeout = s.SessionIdleTimeout
 	s.sessions.Cookie.Name = "chorus_session"
 	s.sessions.Cookie.HttpOnly = true
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode

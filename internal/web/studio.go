@@ -89,15 +89,8 @@ type artistForm struct {
 // removes temporary files; on a failed save it also deletes the picture.
 func (s *Server) readArtistForm(w http.ResponseWriter, r *http.Request) (artistForm, func(saved bool), error) {
 	var f artistForm
-	r.Body = http.MaxBytesReader(w, r.Body, 20<<20)
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return f, func(bool) {}, chorus.Invalid("The picture is larger than 20 MB.")
-		}
-		if !errors.Is(err, http.ErrNotMultipart) {
-			return f, func(bool) {}, chorus.Invalid("The form could not be read. Please try again.")
-		}
+	if err := parsePictureForm(w, r); err != nil {
+		return f, func(bool) {}, err
 	}
 	f.Name = chorus.CleanText(r.FormValue("name"), 101, false)
 	f.Bio = chorus.CleanText(r.FormValue("bio"), 5001, true)
@@ -110,16 +103,7 @@ func (s *Server) readArtistForm(w http.ResponseWriter, r *http.Request) (artistF
 	if utf8.RuneCountInString(f.Bio) > 5000 {
 		f.Invalid.Add("bio", "Use at most 5000 characters.")
 	}
-	if file, hdr, err := r.FormFile("picture"); err == nil {
-		if hdr.Size > 0 {
-			key, err := s.storePicture(r, file)
-			if err != nil {
-				f.Invalid.Add("picture", err.Error())
-			}
-			f.PictureKey = key
-		}
-		file.Close()
-	}
+	f.PictureKey = s.formPicture(r, "artists", f.Invalid)
 	done := func(saved bool) {
 		if !saved && f.PictureKey != "" {
 			s.deletePicture(r, f.PictureKey)
@@ -221,9 +205,52 @@ func (s *Server) editArtist(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// storePicture resizes an uploaded picture to every artwork size and
-// returns the key prefix; the error text is safe to show.
-func (s *Server) storePicture(r *http.Request, f io.Reader) (string, error) {
+// maxPictureForm bounds a form that carries a picture, in bytes.
+const maxPictureForm = 20 << 20
+
+// parsePictureForm reads a multipart form of at most maxPictureForm bytes
+// that may carry a "picture" file. A form that is too large or malformed
+// is an *chorus.InvalidError; one that is not multipart is read as empty.
+func parsePictureForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxPictureForm)
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return chorus.Invalid("The picture is larger than 20 MB.")
+		}
+		if !errors.Is(err, http.ErrNotMultipart) {
+			return chorus.Invalid("The form could not be read. Please try again.")
+		}
+	}
+	return nil
+}
+
+// formPicture stores the "picture" file of a form read by parsePictureForm,
+// when one was sent, under a new random key in folder ("artists",
+// "members"), and returns the key, "" when none was sent or it was
+// refused; a refusal is added to inv under "picture".
+func (s *Server) formPicture(r *http.Request, folder string, inv *chorus.InvalidError) string {
+	file, hdr, err := r.FormFile("picture")
+	if err != nil {
+		return ""
+	}
+	defer file.Close()
+	if hdr.Size == 0 {
+		return ""
+	}
+	key, err := s.storePicture(r, file, folder)
+	if err != nil {
+		msg := err.Error()
+		inv.Add("picture", strings.ToUpper(msg[:1])+msg[1:]+".")
+	}
+	return key
+}
+
+// storePicture resizes an uploaded picture to every artwork size, which
+// also drops its metadata (EXIF camera details and GPS position, see
+// media.ResizeArtwork), and returns the key prefix under folder; the error
+// text is safe to show (lower case, for use in a sentence).
+func (s *Server) storePicture(r *http.Request, f io.Reader, folder string) (string, error) {
 	tmp, err := s.Publishing.Staging.CreateTemp("picture-*")
 	if err != nil {
 		return "", errors.New("the picture could not be stored; please try again")
@@ -234,7 +261,7 @@ func (s *Server) storePicture(r *http.Request, f io.Reader) (string, error) {
 	if err != nil {
 		return "", errors.New("the picture could not be received; please try again")
 	}
-	key := path.Join("artists", randomToken(12), "picture")
+	key := path.Join(folder, randomToken(12), "picture")
 	for _, size := range publishing.CoverSizes() {
 		out := fmt.Sprintf("%s-%d.jpg", tmp.Name(), size)
 		err := s.Publishing.Media.ResizeArtwork(r.Context(), tmp.Name(), size, out)
