@@ -51,3 +51,40 @@ func TestSignUpValidate(t *testing.T) {
 		}
 	}
 }
+
+// An account made through a sign-in provider has no password hash: no
+// password opens it, and checking one is a plain mismatch, not a fault.
+func TestEmptyHashNeverMatches(t *testing.T) {
+	for _, pw := range []string{"", "anything at all"} {
+		if err := CheckPassword("", pw); !errors.Is(err, ErrMismatch) {
+			t.Errorf("CheckPassword(\"\", %q) = %v, want ErrMismatch", pw, err)
+		}
+	}
+}
+
+func TestProviderSignUpValidate(t *testing.T) {
+	for _, tc := range []struct {
+		in     ProviderSignUp
+		fields []string
+	}{
+		{ProviderSignUp{" ana@example.org ", "ana.lima"}, nil},
+		{ProviderSignUp{"", ""}, []string{"email", "username"}},
+		{ProviderSignUp{"ana@example.org", "<b>x</b>"}, []string{"username"}},
+		{ProviderSignUp{"ana@example.org", "a"}, []string{"username"}},
+		{ProviderSignUp{"not an email", "ana"}, []string{"email"}},
+	} {
+		in := tc.in
+		err := in.Validate()
+		if len(tc.fields) == 0 {
+			if err != nil || in.Email != "ana@example.org" {
+				t.Errorf("%+v: %v (email normalised to %q)", tc.in, err, in.Email)
+			}
+			continue
+		}
+		for _, f := range tc.fields {
+			if err == nil || !strings.Contains(err.Error(), f+":") {
+				t.Errorf("%+v: want an error on %s, got %v", tc.in, f, err)
+			}
+		}
+	}
+}
