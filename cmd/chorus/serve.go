@@ -46,7 +46,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if strings.HasSuffix(cfg.BaseURL, ":0") { // port 0: the address is known only now
 		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "0") + addr[strings.LastIndex(addr, ":")+1:]
 	}
-	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes})
+	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+		SignIn: signInProviders(cfg)})
 	if err != nil {
 		ln.Close()
 		return err

@@ -41,6 +41,15 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /login", s.h(s.login))
 	mux.Handle("POST /logout", s.h(s.logout))
 
+	// Sign-in with third-party providers, and the accounts linked to them.
+	mux.Handle("GET /auth/{provider}", s.h(s.signInConsent))
+	mux.Handle("POST /auth/{provider}", s.h(s.signInStart))
+	mux.Handle("GET /auth/{provider}/callback", s.h(s.signInCallback))
+	mux.Handle("GET /auth/{provider}/signup", s.h(s.signInSignUpForm))
+	mux.Handle("POST /auth/{provider}/signup", s.h(s.signInSignUp))
+	mux.Handle("GET /settings/connections", s.h(s.requireMember(s.settingsConnections)))
+	mux.Handle("POST /settings/connections/{provider}/unlink", s.h(s.requireMember(s.unlinkConnection)))
+
 	// Publishing: members and their artists.
 	mux.Handle("GET /studio", s.h(s.requireMember(s.studio)))
 	mux.Handle("POST /studio/artists", s.h(s.requireMember(s.createArtist)))

@@ -23,6 +23,7 @@ import (
 	"chorus/internal/chorus"
 	"chorus/internal/files"
 	"chorus/internal/publishing"
+	"chorus/internal/signin"
 	"chorus/internal/store"
 )
 
@@ -42,6 +43,9 @@ type Deps struct {
 	BaseURL string
 	// MaxUploadBytes is the largest accepted audio file, in bytes.
 	MaxUploadBytes int64
+	// SignIn are the enabled third-party sign-in providers, in the order
+	// of their buttons; none offers password login only.
+	SignIn []signin.Provider
 }
 
 // Server serves the web surface.
@@ -120,6 +124,8 @@ type View struct {
 	Flash   string
 	BaseURL string
 	Data    any
+	// SignIn are the sign-in provider buttons of the login and sign-up pages.
+	SignIn []signInButton
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) error {
@@ -127,7 +133,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if !ok {
 		return fmt.Errorf("no template %q", page)
 	}
-	v := View{Title: title, Member: s.member(r), BaseURL: s.BaseURL, Data: data, Flash: s.sessions.PopString(r.Context(), "flash")}
+	v := View{Title: title, Member: s.member(r), BaseURL: s.BaseURL, Data: data, Flash: s.sessions.PopString(r.Context(), "flash"),
+		SignIn: s.signInButtons()}
 	if r.URL.Path == "/search" {
 		v.Query = r.URL.Query().Get("q")
 	}
