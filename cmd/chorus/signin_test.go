@@ -302,4 +302,3 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		t.Error("an account was created for eve")
 	}
 }
-
