@@ -9,10 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -160,80 +158,22 @@ func TestOIDCDiscoveryFailureIsRetried(t *testing.T) {
 	}
 }
 
-// fakeOAuth answers a provider's documented token and profile endpoints,
-// checking the client's credentials and the PKCE verifier (RFC 7636 §4.6).
-type fakeOAuth struct {
-	t           *testing.T
-	srv         *httptest.Server
-	basicAuth   bool // client credentials in an Authorization header (else in the form)
-	profile     string
-	checkCalled func(r *http.Request) bool
-
-	mu         sync.Mutex
-	challenges map[string]string // code -> challenge
-}
-
-func newFakeOAuth(t *testing.T, basicAuth bool, profilePath string, check func(*http.Request) bool, profile string) *fakeOAuth {
-	f := &fakeOAuth{t: t, basicAuth: basicAuth, profile: profile, checkCalled: check, challenges: map[string]string{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if q.Get("code_challenge_method") != "S256" || q.Get("client_id") != "app-id" {
-			http.Error(w, "bad request", 400)
-			return
-		}
-		f.mu.Lock()
-		f.challenges["code-1"] = q.Get("code_challenge")
-		f.mu.Unlock()
-		http.Redirect(w, r, q.Get("redirect_uri")+"?code=code-1&state="+url.QueryEscape(q.Get("state")), http.StatusFound)
-	})
-	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
-		id, secret, ok := r.BasicAuth()
-		if !f.basicAuth {
-			id, secret, ok = r.PostFormValue("client_id"), r.PostFormValue("client_secret"), true
-		}
-		f.mu.Lock()
-		challenge, known := f.challenges[r.PostFormValue("code")]
-		delete(f.challenges, r.PostFormValue("code"))
-		f.mu.Unlock()
-		if !ok || id != "app-id" || secret != "app-secret" || !known || s256(r.PostFormValue("code_verifier")) != challenge ||
-			r.PostFormValue("grant_type") != "authorization_code" || r.PostFormValue("redirect_uri") != "http://chorus.test/cb" {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(400)
-			_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"access_token":"access-1","token_type":"bearer","expires_in":3600}`))
-	})
-	mux.HandleFunc("GET "+profilePath, func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer access-1" || !check(r) {
-			http.Error(w, `{"error":"unauthorized"}`, 401)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(f.profile))
-	})
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-// flow runs the browser's part (authorize, redirect back) and the exchange.
-func (f *fakeOAuth) flow(p signin.Provider, verifier string) (signin.Profile, error) {
-	f.t.Helper()
+// oauthFlow runs the browser's part (authorize, redirect back) and the
+// exchange against a plain OAuth 2.0 provider.
+func oauthFlow(t *testing.T, p signin.Provider, verifier string) (signin.Profile, error) {
+	t.Helper()
 	authURL, err := p.AuthCodeURL(context.Background(), "state-9", "unused", verifier)
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 	resp, err := noRedirects().Get(authURL)
 	if err != nil {
-		f.t.Fatal(err)
+		t.Fatal(err)
 	}
 	resp.Body.Close()
 	back, err := resp.Location()
 	if err != nil || back.Query().Get("state") != "state-9" {
-		f.t.Fatalf("authorize: %d %v", resp.StatusCode, back)
+		t.Fatalf("authorize: %d %v", resp.StatusCode, back)
 	}
 	return p.Exchange(context.Background(), back.Query().Get("code"), verifier, "unused")
 }
@@ -241,17 +181,19 @@ func (f *fakeOAuth) flow(p signin.Provider, verifier string) (signin.Profile, er
 func TestFacebook(t *testing.T) {
 	proof := func(r *http.Request) bool {
 		mac := hmac.New(sha256.New, []byte("app-secret"))
-		mac.Write([]byte("access-1"))
+		mac.Write([]byte(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")))
 		return r.URL.Query().Get("appsecret_proof") == hex.EncodeToString(mac.Sum(nil)) &&
 			r.URL.Query().Get("fields") == "id,name,email,picture"
 	}
 	me := map[string]any{"id": "10001", "name": "Ana <b>Lima</b>\u202e\x07", "email": "ana@fb.example",
 		"picture": map[string]any{"data": map[string]any{"url": "https://fb.example/ana.jpg", "is_silhouette": false}}}
 	body, _ := json.Marshal(me)
-	f := newFakeOAuth(t, false, "/me", proof, string(body))
+	f := signintest.NewOAuth(t, signintest.OAuthConfig{ClientID: "app-id", ClientSecret: "app-secret", RedirectURI: "http://chorus.test/cb",
+		ProfilePath: "/me", CheckProfile: proof})
+	f.SetProfile(string(body))
 	fb := &signin.Facebook{Client: signin.Client{ID: "app-id", Secret: "app-secret", RedirectURL: "http://chorus.test/cb"},
-		AuthURL: f.srv.URL + "/authorize", TokenURL: f.srv.URL + "/token", ProfileURL: f.srv.URL + "/me"}
-	got, err := f.flow(fb, "fb-verifier-fb-verifier-fb-verifier-fb-verifier")
+		AuthURL: f.URL + "/authorize", TokenURL: f.URL + "/token", ProfileURL: f.URL + "/me"}
+	got, err := oauthFlow(t, fb, "fb-verifier-fb-verifier-fb-verifier-fb-verifier")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,29 +208,30 @@ func TestFacebook(t *testing.T) {
 	}
 
 	// The default grey picture is not kept; an answer without an id is refused.
-	f.profile = `{"id":"10002","name":"Bo","picture":{"data":{"url":"https://fb.example/grey.jpg","is_silhouette":true}}}`
-	got, err = f.flow(fb, "fb-verifier-fb-verifier-fb-verifier-fb-verifier")
+	f.SetProfile(`{"id":"10002","name":"Bo","picture":{"data":{"url":"https://fb.example/grey.jpg","is_silhouette":true}}}`)
+	got, err = oauthFlow(t, fb, "fb-verifier-fb-verifier-fb-verifier-fb-verifier")
 	if err != nil || got.AvatarURL != "" || got.Email != "" {
 		t.Errorf("silhouette, no email: %+v %v", got, err)
 	}
-	f.profile = `{"name":"No Id"}`
-	if _, err := f.flow(fb, "fb-verifier-fb-verifier-fb-verifier-fb-verifier"); !errors.Is(err, signin.ErrUnverified) {
+	f.SetProfile(`{"name":"No Id"}`)
+	if _, err := oauthFlow(t, fb, "fb-verifier-fb-verifier-fb-verifier-fb-verifier"); !errors.Is(err, signin.ErrUnverified) {
 		t.Errorf("profile without id: %v, want ErrUnverified", err)
 	}
 	// A wrong secret: Facebook refuses the code.
 	fb.Client.Secret = "wrong"
-	if _, err := f.flow(fb, "fb-verifier-fb-verifier-fb-verifier-fb-verifier"); err == nil {
+	if _, err := oauthFlow(t, fb, "fb-verifier-fb-verifier-fb-verifier-fb-verifier"); err == nil {
 		t.Error("a wrong app secret was accepted")
 	}
 }
 
 func TestTwitter(t *testing.T) {
 	fields := func(r *http.Request) bool { return r.URL.Query().Get("user.fields") == "profile_image_url" }
-	f := newFakeOAuth(t, true, "/2/users/me", fields,
-		`{"data":{"id":"2244994945","name":"Ana Lima","username":"ana_lima","profile_image_url":"https://pbs.x.example/ana_normal.jpg"}}`)
+	f := signintest.NewOAuth(t, signintest.OAuthConfig{ClientID: "app-id", ClientSecret: "app-secret", RedirectURI: "http://chorus.test/cb",
+		BasicAuth: true, ProfilePath: "/2/users/me", CheckProfile: fields})
+	f.SetProfile(`{"data":{"id":"2244994945","name":"Ana Lima","username":"ana_lima","profile_image_url":"https://pbs.x.example/ana_normal.jpg"}}`)
 	x := &signin.Twitter{Client: signin.Client{ID: "app-id", Secret: "app-secret", RedirectURL: "http://chorus.test/cb"},
-		AuthURL: f.srv.URL + "/authorize", TokenURL: f.srv.URL + "/token", ProfileURL: f.srv.URL + "/2/users/me"}
-	got, err := f.flow(x, "x-verifier-x-verifier-x-verifier-x-verifier-x")
+		AuthURL: f.URL + "/authorize", TokenURL: f.URL + "/token", ProfileURL: f.URL + "/2/users/me"}
+	got, err := oauthFlow(t, x, "x-verifier-x-verifier-x-verifier-x-verifier-x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,12 +248,12 @@ func TestTwitter(t *testing.T) {
 		}
 	}
 	// An avatar that is not https, or an id with a NUL, is not believed.
-	f.profile = `{"data":{"id":"7","name":"x","profile_image_url":"javascript:alert(1)"}}`
-	if got, err := f.flow(x, "x-verifier-x-verifier-x-verifier-x-verifier-x"); err != nil || got.AvatarURL != "" {
+	f.SetProfile(`{"data":{"id":"7","name":"x","profile_image_url":"javascript:alert(1)"}}`)
+	if got, err := oauthFlow(t, x, "x-verifier-x-verifier-x-verifier-x-verifier-x"); err != nil || got.AvatarURL != "" {
 		t.Errorf("javascript: avatar: %+v %v", got, err)
 	}
-	f.profile = `{"data":{"id":"7\u0000","name":"x"}}`
-	if _, err := f.flow(x, "x-verifier-x-verifier-x-verifier-x-verifier-x"); !errors.Is(err, signin.ErrUnverified) {
+	f.SetProfile(`{"data":{"id":"7\u0000","name":"x"}}`)
+	if _, err := oauthFlow(t, x, "x-verifier-x-verifier-x-verifier-x-verifier-x"); !errors.Is(err, signin.ErrUnverified) {
 		t.Errorf("id with NUL: %v", err)
 	}
 }
