@@ -264,6 +264,17 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		if got := loggedInAs(t, c); got != "" {
 			t.Fatalf("forged state logged in as %q", got)
 		}
+		// The person declines at the provider (RFC 6749 §4.1.2.1): back to
+		// the login page, told so, nothing changed.
+		back = startOIDC(t, c, idp, "login", "ana")
+		back.RawQuery = url.Values{"state": {back.Query().Get("state")}, "error": {"access_denied"}}.Encode()
+		req, _ = http.NewRequest(http.MethodGet, back.String(), nil)
+		if resp, _ := c.do(req); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+			t.Fatalf("declined: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, body := c.get("/login"); !strings.Contains(string(body), "did not go through, so nothing was changed") {
+			t.Error("declined sign-in: no message")
+		}
 		// An answer brought to another browser (login CSRF) is refused too.
 		back = startOIDC(t, newClient(t, srv.URL), idp, "login", "ana")
 		req, _ = http.NewRequest(http.MethodGet, back.String(), nil)

@@ -53,7 +53,7 @@ func (f *Facebook) Name() string { return "Facebook" }
 
 // Takes implements Provider: the "public_profile" and "email" permissions.
 func (f *Facebook) Takes() []Datum {
-	return common("Facebook", "Your email address (Facebook does not tell whether it is verified, so we ask you to verify it)")
+	return common("Facebook", "Your email address (Facebook does not say whether it is verified, so Chorus counts it as not verified)")
 }
 
 func (f *Facebook) config() *oauth2.Config {

@@ -181,7 +181,7 @@ func (s *Server) signInCallback(w http.ResponseWriter, r *http.Request) error {
 	if flow.Link {
 		back = "/settings/connections"
 	}
-	if q.Get("error") != "" { // RFC 6749 §4.1.2.1: the person declined, or the provider refused
+	if q.Get("error") != "" || q.Get("code") == "" { // RFC 6749 §4.1.2.1: the person declined, or the provider refused
 		s.flash(r, "Signing in with "+p.Name()+" did not go through, so nothing was changed.")
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return nil
