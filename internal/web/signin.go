@@ -358,6 +358,12 @@ func (s *Server) signInSignUp(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if r.PostFormValue("cancel") != "" {
+		s.sessions.Remove(r.Context(), sessionSignInSignUp)
+		s.flash(r, "Sign-up cancelled: what "+p.Name()+" sent us is deleted, and no account was made.")
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
 	in := auth.ProviderSignUp{Email: ps.Profile.Email, Username: r.PostFormValue("username")}
 	if ps.Profile.Email == "" {
 		in.Email = r.PostFormValue("email")

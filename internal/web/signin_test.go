@@ -226,6 +226,20 @@ func TestFacebookEmailIsNotVerified(t *testing.T) {
 		if !strings.Contains(body, "bo@example.org (not verified by Facebook)") || strings.Contains(body, `name="email"`) {
 			t.Error("sign-up form should show Facebook's email as not verified, without asking for one")
 		}
+		// Cancel forgets what Facebook sent; no account is made.
+		if resp, _ := b.do(http.MethodPost, "/auth/facebook/signup", url.Values{"username": {"Bo.Berg"}, "cancel": {"1"}}); resp.StatusCode != http.StatusSeeOther ||
+			resp.Header.Get("Location") != "/" {
+			t.Fatalf("cancel: %d", resp.StatusCode)
+		}
+		if resp, _ := b.do(http.MethodGet, "/auth/facebook/signup", nil); resp.Header.Get("Location") != "/signup" {
+			t.Fatalf("sign-up form after cancel: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, err := db.MemberByLogin(context.Background(), "bo.berg"); err == nil {
+			t.Fatal("cancel made an account")
+		}
+		if resp, _ := b.through("facebook", "login"); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("callback: %d", resp.StatusCode)
+		}
 		if resp, _ := b.do(http.MethodPost, "/auth/facebook/signup", url.Values{"username": {"Bo.Berg"}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("sign-up: %d", resp.StatusCode)
 		}
