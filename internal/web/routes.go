@@ -34,13 +34,6 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /tags/{tag}", s.h(s.tagPage))
 	mux.Handle("GET /licences", s.h(s.licencesPage))
 
-	// Accounts.
-	mux.Handle("GET /signup", s.h(s.signupForm))
-	mux.Handle("POST /signup", s.h(s.signup))
-	mux.Handle("GET /login", s.h(s.loginForm))
-	mux.Handle("POST /login", s.h(s.login))
-	mux.Handle("POST /logout", s.h(s.logout))
-
 	// Sign-in with third-party providers, and the accounts linked to them.
 	mux.Handle("GET /auth/{provider}", s.h(s.signInConsent))
 	mux.Handle("POST /auth/{provider}", s.h(s.signInStart))
@@ -49,6 +42,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /auth/{provider}/signup", s.h(s.signInSignUp))
 	mux.Handle("GET /settings/connections", s.h(s.requireMember(s.settingsConnections)))
 	mux.Handle("POST /settings/connections/{provider}/unlink", s.h(s.requireMember(s.unlinkConnection)))
+
+	// Accounts.
+	mux.Handle("GET /signup", s.h(s.signupForm))
+	mux.Handle("POST /signup", s.h(s.signup))
+	mux.Handle("GET /login", s.h(s.loginForm))
+	mux.Handle("POST /login", s.h(s.login))
+	mux.Handle("POST /logout", s.h(s.logout))
 
 	// Publishing: members and their artists.
 	mux.Handle("GET /studio", s.h(s.requireMember(s.studio)))

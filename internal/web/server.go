@@ -118,14 +118,15 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 
 // View is what every page template receives.
 type View struct {
+	// SignIn are the sign-in provider buttons of the login and sign-up pages.
+	SignIn []signInButton
+
 	Title   string
 	Member  *chorus.Member
 	Query   string // the search box's current text
 	Flash   string
 	BaseURL string
 	Data    any
-	// SignIn are the sign-in provider buttons of the login and sign-up pages.
-	SignIn []signInButton
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) error {
@@ -133,11 +134,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if !ok {
 		return fmt.Errorf("no template %q", page)
 	}
-	v := View{Title: title, Member: s.member(r), BaseURL: s.BaseURL, Data: data, Flash: s.sessions.PopString(r.Context(), "flash"),
-		SignIn: s.signInButtons()}
+	v := View{Title: title, Member: s.member(r), BaseURL: s.BaseURL, Data: data, Flash: s.sessions.PopString(r.Context(), "flash")}
 	if r.URL.Path == "/search" {
 		v.Query = r.URL.Query().Get("q")
 	}
+	v.SignIn = s.signInButtons()
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
