@@ -294,3 +294,51 @@ func TestProviderUnreachable(t *testing.T) {
 		}
 	})
 }
+
+// Hostile values in every field of the sign-in forms and in the
+// callback's parameters: never a server error, never markup echoed.
+func TestSignInHostileInput(t *testing.T) {
+	hostile := []string{`<script>alert(1)</script><img src=x onerror=alert(2)>`, strings.Repeat("ü", 70_000),
+		"a\x00b\x01c\x1b[31m\u202eevil", "caf\xe9 \xff\xfe", `' OR 1=1; --`, "", "javascript:alert(1)", "//evil.example/"}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		var x *signintest.OAuth
+		base := startWeb(t, db, func(base string) []signin.Provider {
+			x = signintest.NewOAuth(t, signintest.OAuthConfig{ClientID: "x-app", ClientSecret: "x-secret", BasicAuth: true,
+				RedirectURI: base + "/auth/twitter/callback", ProfilePath: "/2/users/me"})
+			return twitterFor(x)(base)
+		})
+		x.SetProfile(`{"data":{"id":"1","name":"<script>alert(1)</script>"}}`)
+		check := func(what string, resp *http.Response, body string) {
+			t.Helper()
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s: %d", what, resp.StatusCode)
+			}
+			if strings.Contains(body, "<script>alert(1)") || strings.Contains(body, "<img src=x") {
+				t.Errorf("%s echoed markup", what)
+			}
+		}
+		b := newBrowser(t, base)
+		if resp, _ := b.through("twitter", "login"); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("callback: %d", resp.StatusCode)
+		}
+		for _, v := range hostile {
+			resp, body := b.do(http.MethodPost, "/auth/twitter/signup", url.Values{"username": {v}, "email": {v}})
+			check("sign-up form", resp, body)
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("sign-up with %.20q: %d, want 422", v, resp.StatusCode)
+			}
+			resp, body = newBrowser(t, base).do(http.MethodPost, "/auth/twitter", url.Values{"next": {v}, "intent": {v}})
+			check("start", resp, body)
+			if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, x.URL+"/authorize?") {
+				t.Errorf("start with %.20q went to %q", v, loc)
+			}
+			resp, body = b.do(http.MethodGet, "/auth/twitter/callback?"+url.Values{"state": {v}, "code": {v}, "error": {v}}.Encode(), nil)
+			check("callback", resp, body)
+			resp, body = b.do(http.MethodGet, "/auth/twitter?"+url.Values{"next": {v}}.Encode(), nil)
+			check("consent", resp, body)
+		}
+		if resp, _ := b.do(http.MethodGet, "/auth/<script>", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown provider: %d", resp.StatusCode)
+		}
+	})
+}
