@@ -46,6 +46,15 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /tags/{tag}", s.h(s.tagPage))
 	mux.Handle("GET /licences", s.h(s.licencesPage))
 
+	// Sign-in with third-party providers, and the accounts linked to them.
+	mux.Handle("GET /auth/{provider}", s.h(s.signInConsent))
+	mux.Handle("POST /auth/{provider}", s.h(s.signInStart))
+	mux.Handle("GET /auth/{provider}/callback", s.h(s.signInCallback))
+	mux.Handle("GET /auth/{provider}/signup", s.h(s.signInSignUpForm))
+	mux.Handle("POST /auth/{provider}/signup", s.h(s.signInSignUp))
+	mux.Handle("GET /settings/connections", s.h(s.requireMember(s.settingsConnections)))
+	mux.Handle("POST /settings/connections/{provider}/unlink", s.h(s.requireMember(s.unlinkConnection)))
+
 	// Accounts.
 	mux.Handle("GET /signup", s.h(s.signupForm))
 	mux.Handle("POST /signup", s.h(s.signup))

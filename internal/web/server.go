@@ -24,6 +24,7 @@ import (
 	"chorus/internal/chorus"
 	"chorus/internal/files"
 	"chorus/internal/publishing"
+	"chorus/internal/signin"
 	"chorus/internal/store"
 )
 
@@ -50,6 +51,9 @@ type Deps struct {
 	BaseURL string
 	// MaxUploadBytes is the largest accepted audio file, in bytes.
 	MaxUploadBytes int64
+	// SignIn are the enabled third-party sign-in providers, in the order
+	// of their buttons; none offers password login only.
+	SignIn []signin.Provider
 }
 
 // Server serves the web surface.
@@ -132,6 +136,9 @@ type handler func(w http.ResponseWriter, r *http.Request) error
 
 // View is what every page template receives.
 type View struct {
+	// SignIn are the sign-in provider buttons of the login and sign-up pages.
+	SignIn []signInButton
+
 	Title   string
 	Member  *chorus.Member
 	Query   string // the search box's current text
@@ -151,6 +158,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if r.URL.Path == "/search" {
 		v.Query = r.URL.Query().Get("q")
 	}
+	v.SignIn = s.signInButtons()
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
