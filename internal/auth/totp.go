@@ -96,11 +96,11 @@ func IsTOTPCode(code string) bool {
 // the last code accepted, 0 for none). It returns that step, which the
 // caller must record as the new lastStep before accepting the code;
 // ErrCodeUsed when the code matches only steps already used (a replay,
-// refused by RFC 6238 §5.2); ErrCodeWrong otherwise. Codes are compared in
-// constant time.
+// refused by RFC 6238 §5.2); ErrCodeWrong otherwise, and always for an
+// empty secret. Codes are compared in constant time.
 func MatchTOTP(secret, code string, now time.Time, lastStep int64) (int64, error) {
 	code = CleanCode(code)
-	if !IsTOTPCode(code) {
+	if secret == "" || !IsTOTPCode(code) { // an empty key would make codes anyone can compute
 		return 0, ErrCodeWrong
 	}
 	current := TOTPStep(now)

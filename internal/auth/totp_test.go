@@ -74,6 +74,19 @@ func TestMatchTOTP(t *testing.T) {
 	}
 }
 
+// TestMatchTOTPEmptySecret: with no secret, even the code of the empty key
+// (which anyone can compute) is refused.
+func TestMatchTOTPEmptySecret(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	code, err := TOTPCode("", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MatchTOTP("", code, now, 0); !errors.Is(err, ErrCodeWrong) {
+		t.Fatalf("the empty key's code was accepted: %v", err)
+	}
+}
+
 func TestNewTOTPKey(t *testing.T) {
 	k, err := NewTOTPKey("Chorus (music.example.org)", "ana")
 	if err != nil {

@@ -137,7 +137,7 @@ func (s *Server) enableTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.confirmPassword(r, *m, r.PostFormValue("password")); err != nil {
+	if err := s.checkPasswordAgain(r, *m, r.PostFormValue("password")); err != nil {
 		return s.securityFormError(w, r, "enable", err)
 	}
 	inv := &chorus.InvalidError{Message: "Two-factor authentication is not on yet."}
@@ -215,17 +215,17 @@ func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error 
 // reauthenticate checks the password (when the member has one) and then
 // the second factor given in the request's form.
 func (s *Server) reauthenticate(r *http.Request, m chorus.Member) error {
-	if err := s.confirmPassword(r, m, r.PostFormValue("password")); err != nil {
+	if err := s.checkPasswordAgain(r, m, r.PostFormValue("password")); err != nil {
 		return err
 	}
 	return s.verifySecondFactor(r.Context(), m, r.PostFormValue("code"))
 }
 
-// confirmPassword checks the password of a logged-in member who has one,
+// checkPasswordAgain checks the password of a logged-in member who has one,
 // counting the attempt like a login (per address and per account); it
 // returns an *chorus.InvalidError for the field "password", a
 // *ratelimit.TooManyError, or a fault.
-func (s *Server) confirmPassword(r *http.Request, m chorus.Member, password string) error {
+func (s *Server) checkPasswordAgain(r *http.Request, m chorus.Member, password string) error {
 	if !m.HasPassword {
 		return nil
 	}
