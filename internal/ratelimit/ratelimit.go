@@ -231,8 +231,15 @@ func (l *Limiter) Forgive(ctx context.Context, keys ...Key) error {
 	})
 }
 
-// sweep deletes expired counters, at most once per sweepEvery in this
-// process: they hold client addresses, kept no longer than they protect.
+// Sweep deletes every expired counter and returns how many it deleted.
+// Counters hold client addresses: run it every few minutes so that they
+// are kept no longer than they protect, even on a quiet site.
+func (l *Limiter) Sweep(ctx context.Context) (int64, error) {
+	return l.db.DeleteRateLimitsBefore(ctx, l.db.Now().Add(-Forget))
+}
+
+// sweep runs Sweep after an attempt, at most once per sweepEvery in this
+// process.
 func (l *Limiter) sweep(ctx context.Context) {
 	now := l.db.Now()
 	l.mu.Lock()
@@ -242,7 +249,7 @@ func (l *Limiter) sweep(ctx context.Context) {
 	}
 	l.mu.Unlock()
 	if due {
-		_, _ = l.db.DeleteRateLimitsBefore(ctx, now.Add(-Forget)) // retried at the next sweep
+		_, _ = l.Sweep(ctx) // on failure, the next sweep deletes them
 	}
 }
 

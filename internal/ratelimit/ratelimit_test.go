@@ -154,6 +154,15 @@ func TestCountersExpire(t *testing.T) {
 		if _, err := db.RateLimit(ctx, k.Name); !errors.Is(err, chorus.ErrNotFound) {
 			t.Fatalf("expired counter kept: %v", err)
 		}
+		// Sweep, run by the server every few minutes, deletes expired
+		// counters even when nobody tries anything.
+		clk.Advance(ratelimit.Forget + time.Second)
+		if n, err := l.Sweep(ctx); err != nil || n != 1 {
+			t.Fatalf("Sweep deleted %d, %v; want the one counter left", n, err)
+		}
+		if n, err := l.Sweep(ctx); err != nil || n != 0 {
+			t.Fatalf("second Sweep deleted %d, %v", n, err)
+		}
 	})
 }
 

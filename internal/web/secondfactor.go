@@ -135,8 +135,10 @@ func (s *Server) checkSecondFactor(ctx context.Context, m chorus.Member, code st
 	return used, nil
 }
 
+// codeError is the error of a code that was not accepted: its only
+// message is the one for the field "code", which callers show beside it.
 func codeError(msg string) *chorus.InvalidError {
-	inv := &chorus.InvalidError{Message: "The two-factor code was not accepted."}
+	inv := &chorus.InvalidError{}
 	inv.Add("code", msg)
 	return inv
 }

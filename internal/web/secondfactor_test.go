@@ -127,6 +127,17 @@ func (b *authBrowser) do(method, path string, form url.Values) authResponse {
 	return authResponse{Status: resp.StatusCode, Header: resp.Header, Body: html.UnescapeString(string(raw))}
 }
 
+// sessionCookie is the browser's session token, "" when it has none.
+func (b *authBrowser) sessionCookie() string {
+	u, _ := url.Parse(b.e.url)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "chorus_session" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
 func (b *authBrowser) get(path string) authResponse { return b.do(http.MethodGet, path, nil) }
 func (b *authBrowser) post(path string, kv ...string) authResponse {
 	form := url.Values{}
@@ -331,7 +342,13 @@ func TestTwoFactorLogin(t *testing.T) {
 		b.post("/logout")
 
 		// The password alone leads to the code form, and is not a login.
+		// Each step gives the session a new token (no fixation).
+		b.login("ana", "ana's password")
+		first := b.sessionCookie()
 		r := b.login("ana", "ana's password")
+		if pending := b.sessionCookie(); first == "" || pending == first {
+			t.Fatalf("session token %q after a second password, %q before", pending, first)
+		}
 		if r.Status != http.StatusSeeOther || r.location() != "/login/code" {
 			t.Fatalf("password of a 2FA member: %d to %q", r.Status, r.location())
 		}
@@ -358,9 +375,13 @@ func TestTwoFactorLogin(t *testing.T) {
 		}
 		b.post("/login/code", "code", wrong).expect(t, "wrong code", http.StatusUnprocessableEntity, "That code is not right")
 		// The next step's code (a phone clock one step ahead) is accepted.
+		pending := b.sessionCookie()
 		r = b.post("/login/code", "code", e.code(secret, 30*time.Second))
 		if r.Status != http.StatusSeeOther || r.location() != "/studio" {
 			t.Fatalf("right code: %d to %q\n%s", r.Status, r.location(), r.Body)
+		}
+		if b.sessionCookie() == pending {
+			t.Fatal("the session token did not change at login")
 		}
 		b.get("/studio").expect(t, "studio after login", http.StatusOK)
 		b.post("/logout")
