@@ -55,7 +55,8 @@ func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Member": m, "TwoFactor": tf, "On": m.TOTP, "Form": form}
+	tf.Secret = "" // the page never shows an enabled secret again
+	data := map[string]any{"TwoFactor": tf, "On": m.TOTP, "Form": form}
 	fields := func(name string) []FieldInfo {
 		var errs map[string]string
 		if form.Name == name {
