@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"chorus/internal/config"
+	"chorus/internal/ratelimit"
 	"chorus/internal/web"
 )
 
@@ -70,6 +71,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			case <-ctx.Done():
 				return
 			case <-time.After(24 * time.Hour):
+			}
+		}
+	}()
+	go func() { // rate-limit counters hold client addresses: kept no longer than they protect
+		limiter := ratelimit.New(d.db)
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if _, err := limiter.Sweep(ctx); err != nil && ctx.Err() == nil {
+					logger.Warn("delete expired rate limits", "err", err)
+				}
 			}
 		}
 	}()

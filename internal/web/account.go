@@ -154,6 +154,9 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, m chorus.Member, 
 	if m.Suspended {
 		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: suspendedMessage(m)}
 	}
+	if m.TOTP {
+		return s.startPendingLogin(w, r, m, next)
+	}
 	if err := s.startSession(r, m.ID); err != nil {
 		return err
 	}
@@ -202,21 +205,35 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "login.html", "Log in", map[string]any{"Next": safeNext(r.URL.Query().Get("next"))})
 }
 
+// login checks the first factor. Guesses are slowed per client address
+// and per account (ratelimit.PerAddress, ratelimit.PerAccount): during a
+// wait the answer is 429 with Retry-After and the password is not checked.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	login := strings.TrimSpace(r.PostFormValue("login"))
 	password := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	m, hash, err := s.DB.MemberCredentials(r.Context(), login)
-	if aerr := s.acquirePassword(r.Context()); aerr != nil {
-		return aerr
+	if err != nil && !errors.Is(err, chorus.ErrNotFound) {
+		return err
 	}
-	switch {
-	case errors.Is(err, chorus.ErrNotFound):
+	found := err == nil
+	address, account := addressKey("login", r), accountKey("login", m.ID, login)
+	if err := s.limiter.Attempt(r.Context(), address, account); err != nil {
+		if tooMany(w, err) && !wantsJSON(r) {
+			return s.render(w, r, http.StatusTooManyRequests, "login.html", "Log in",
+				map[string]any{"Next": next, "Login": login, "Error": err.Error()})
+		}
+		return err
+	}
+	if err := s.acquirePassword(r.Context()); err != nil {
+		return err
+	}
+	if found {
+		err = auth.CheckPassword(hash, password)
+	} else {
 		auth.DummyCheck(password)
 		err = auth.ErrMismatch
-	case err == nil:
-		err = auth.CheckPassword(hash, password)
 	}
 	s.releasePassword()
 	if errors.Is(err, auth.ErrMismatch) {
@@ -227,6 +244,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 			map[string]any{"Next": next, "Login": login, "Error": "The email, username or password is not right."})
 	}
 	if err != nil {
+		return err
+	}
+	if err := s.limiter.Reset(r.Context(), account.Name); err != nil {
+		return err
+	}
+	if err := s.limiter.Forgive(r.Context(), address); err != nil {
 		return err
 	}
 	return s.logIn(w, r, m, next)

@@ -57,9 +57,11 @@ func (s *Server) Handler() http.Handler {
 
 	// Accounts.
 	mux.Handle("GET /signup", s.h(s.signupForm))
-	mux.Handle("POST /signup", s.h(s.signup))
+	mux.Handle("POST /signup", s.h(s.throttle("signup", s.signup)))
 	mux.Handle("GET /login", s.h(s.loginForm))
 	mux.Handle("POST /login", s.h(s.login))
+	mux.Handle("GET /login/code", s.h(s.loginCodeForm))
+	mux.Handle("POST /login/code", s.h(s.loginCode))
 	mux.Handle("POST /logout", s.h(s.logout))
 	mux.Handle("POST /login/passkey/begin", s.h(s.beginPasskeyLogin))
 	mux.Handle("POST /login/passkey/finish", s.h(s.finishPasskeyLogin))
@@ -67,6 +69,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /settings/passkeys/begin", s.h(s.requireMember(s.beginPasskeyRegistration)))
 	mux.Handle("POST /settings/passkeys/finish", s.h(s.requireMember(s.finishPasskeyRegistration)))
 	mux.Handle("POST /settings/passkeys/{id}/remove", s.h(s.requireMember(s.removePasskey)))
+
+	// Two-factor authentication settings.
+	mux.Handle("GET /settings/security", s.h(s.requireMember(s.securityPage)))
+	mux.Handle("POST /settings/security/setup", s.h(s.requireMember(s.startTOTPSetup)))
+	mux.Handle("POST /settings/security/cancel", s.h(s.requireMember(s.cancelTOTPSetup)))
+	mux.Handle("POST /settings/security/enable", s.h(s.requireMember(s.enableTOTP)))
+	mux.Handle("POST /settings/security/disable", s.h(s.requireMember(s.disableTOTP)))
+	mux.Handle("POST /settings/security/recovery-codes", s.h(s.requireMember(s.newRecoveryCodes)))
 
 	// Publishing: members and their artists.
 	mux.Handle("GET /studio", s.h(s.requireMember(s.studio)))

@@ -24,6 +24,7 @@ import (
 	"chorus/internal/chorus"
 	"chorus/internal/files"
 	"chorus/internal/publishing"
+	"chorus/internal/ratelimit"
 	"chorus/internal/signin"
 	"chorus/internal/store"
 )
@@ -54,6 +55,9 @@ type Deps struct {
 	// SignIn are the enabled third-party sign-in providers, in the order
 	// of their buttons; none offers password login only.
 	SignIn []signin.Provider
+	// Now is the clock of two-factor codes and pending logins; time.Now
+	// when nil. Tests set it, with DB.SetClock, to control time.
+	Now func() time.Time
 }
 
 // Server serves the web surface.
@@ -69,6 +73,8 @@ type Server struct {
 	// webauthn is nil when passkeys are off; passkeysOff says why.
 	webauthn    *webauthn.WebAuthn
 	passkeysOff string
+	// limiter slows down guessing (logins, codes, sign-ups).
+	limiter *ratelimit.Limiter
 }
 
 // New parses every template (failing at start, not at request time) and
@@ -78,6 +84,10 @@ func New(d Deps) (*Server, error) {
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	s.limiter = ratelimit.New(d.DB)
 	s.sessions = scs.New()
 	if d.DB.Dialect() == store.Postgres {
 		s.sessions.Store = postgresstore.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)
@@ -209,6 +219,7 @@ func (s *Server) h(fn handler) http.Handler {
 			return // the client went away
 		}
 		status, msg := classify(err)
+		tooMany(w, err) // Retry-After
 		if status >= 500 {
 			s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		}
@@ -232,7 +243,10 @@ func classify(err error) (int, string) {
 	var inv *chorus.InvalidError
 	var safe *chorus.SafeError
 	var refused *publishing.RefusedError
+	var wait *ratelimit.TooManyError
 	switch {
+	case errors.As(err, &wait):
+		return http.StatusTooManyRequests, wait.Error()
 	case errors.As(err, &inv):
 		return http.StatusUnprocessableEntity, inv.Error()
 	case errors.As(err, &refused):
