@@ -120,8 +120,8 @@ func (tx *Tx) RefreshIdentity(ctx context.Context, i Identity) error {
 
 // UnlinkIdentity removes the member's account at provider and everything
 // kept from it. It returns ErrNotFound when none is linked, and
-// ErrLastLoginMethod when the member has no password and no other linked
-// provider, so that no account is left without a way to log in.
+// ErrLastLoginMethod when the member has no password, no passkey and no
+// other linked provider, so that no account is left without a way to log in.
 func (tx *Tx) UnlinkIdentity(ctx context.Context, memberID int64, provider string) error {
 	// Two unlinks at once must not both see "another way is left".
 	var hasPassword bool
@@ -139,7 +139,11 @@ func (tx *Tx) UnlinkIdentity(ctx context.Context, memberID int64, provider strin
 	if linked == 0 {
 		return fmt.Errorf("identity %s: %w", provider, chorus.ErrNotFound)
 	}
-	if !hasPassword && others == 0 {
+	var passkeys int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM member_passkeys WHERE member_id = ?`, memberID).Scan(&passkeys); err != nil {
+		return err
+	}
+	if !hasPassword && others == 0 && passkeys == 0 {
 		return fmt.Errorf("unlink %s: %w", provider, ErrLastLoginMethod)
 	}
 	_, err = tx.exec(ctx, `DELETE FROM member_identities WHERE member_id = ? AND provider = ?`, memberID, provider)

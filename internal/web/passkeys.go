@@ -14,7 +14,6 @@ import (
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
 
-	"chorus/internal/auth"
 	"chorus/internal/chorus"
 	"chorus/internal/store"
 )
@@ -121,21 +120,12 @@ func (s *Server) beginPasskeyRegistration(w http.ResponseWriter, r *http.Request
 	if name == "" {
 		inv.Add("name", "Name this passkey, for example after the device that holds it.")
 	}
-	if m.HasPassword {
-		hash, err := s.DB.PasswordHash(r.Context(), m.ID)
-		if err != nil {
-			return err
+	if err := s.checkPasswordAgain(r, *m, r.PostFormValue("password")); err != nil {
+		var bad *chorus.InvalidError
+		if !errors.As(err, &bad) {
+			return err // a wait imposed against guessing, or a fault
 		}
-		if err := s.acquirePassword(r.Context()); err != nil {
-			return err
-		}
-		err = auth.CheckPassword(hash, r.PostFormValue("password"))
-		s.releasePassword()
-		if errors.Is(err, auth.ErrMismatch) {
-			inv.Add("password", "This is not your current password.")
-		} else if err != nil {
-			return err
-		}
+		inv.Add("password", bad.Fields["password"])
 	}
 	if err := inv.Err(); err != nil {
 		return err

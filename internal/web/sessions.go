@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"chorus/internal/auth"
 	"chorus/internal/chorus"
 	"chorus/internal/store"
 )
@@ -200,21 +199,15 @@ func (s *Server) confirmSessionsPassword(w http.ResponseWriter, r *http.Request)
 		inv.Add("password", "Enter your password.")
 		return s.sessionsError(w, r, inv)
 	}
-	hash, err := s.DB.PasswordHash(r.Context(), m.ID)
-	if err != nil {
-		return err
-	}
-	if err := s.acquirePassword(r.Context()); err != nil {
-		return err
-	}
-	err = auth.CheckPassword(hash, password)
-	s.releasePassword()
-	if errors.Is(err, auth.ErrMismatch) {
-		inv.Add("password", "This password is not right.")
+	// The same check as every password prompt: wrong guesses count
+	// towards the growing waits of the login.
+	if err := s.checkPasswordAgain(r, *m, password); err != nil {
+		var bad *chorus.InvalidError
+		if !errors.As(err, &bad) {
+			return err
+		}
+		inv.Add("password", bad.Fields["password"])
 		return s.sessionsError(w, r, inv)
-	}
-	if err != nil {
-		return err
 	}
 	// With two-factor authentication on, the login credentials include the
 	// second factor.

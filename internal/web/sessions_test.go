@@ -175,7 +175,7 @@ func TestEndingSessionsNeedsARecentLogin(t *testing.T) {
 			t.Fatal("the other session was ended without the password")
 		}
 		resp, body = ana.send(http.MethodPost, "/settings/sessions/confirm", url.Values{"password": {"not the password"}})
-		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "This password is not right") {
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "That is not your password") {
 			t.Fatalf("confirming with a wrong password: %d", resp.StatusCode)
 		}
 		resp, _ = ana.send(http.MethodPost, "/settings/sessions/confirm", url.Values{"password": {"a long password"}})
