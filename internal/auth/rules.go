@@ -21,14 +21,11 @@ func (s *SignUp) Validate() error {
 	if !utf8.ValidString(s.Email+s.Username+s.Password) || strings.ContainsRune(s.Email+s.Username+s.Password, 0) {
 		inv.Message = "The form contains characters that are not valid text. Please type it again."
 	}
-	s.Email = strings.TrimSpace(s.Email)
-	s.Username = chorus.CleanText(s.Username, 64, false)
-	switch addr, err := mail.ParseAddress(s.Email); {
-	case s.Email == "":
-		inv.Add("email", "Enter your email address.")
-	case len(s.Email) > 254 || err != nil || addr.Address != s.Email || !strings.Contains(s.Email, "."):
-		inv.Add("email", "Enter a valid email address, like name@example.org.")
+	var msg string
+	if s.Email, msg = CheckEmail(s.Email); msg != "" {
+		inv.Add("email", msg)
 	}
+	s.Username = chorus.CleanText(s.Username, 64, false)
 	switch n := utf8.RuneCountInString(s.Username); {
 	case n == 0:
 		inv.Add("username", "Choose a username.")
@@ -37,15 +34,43 @@ func (s *SignUp) Validate() error {
 	case !validUsername(s.Username):
 		inv.Add("username", "Use letters, digits, '.', '-' or '_' only.")
 	}
-	switch n := utf8.RuneCountInString(s.Password); {
-	case n == 0:
-		inv.Add("password", "Choose a password.")
-	case n < 8:
-		inv.Add("password", "Use at least 8 characters.")
-	case len(s.Password) > 1024:
-		inv.Add("password", "Use at most 1024 bytes.")
+	if msg := CheckNewPassword(s.Password); msg != "" {
+		inv.Add("password", msg)
 	}
 	return inv.Err()
+}
+
+// CheckEmail trims an email address typed in a form and returns it with
+// the message to show when it is not a usable address ("" when it is):
+// one plain addr-spec (RFC 5322 §3.4.1) of at most 254 octets (RFC 5321
+// §4.5.3.1.3 with RFC 3696 erratum 1690), with a dot in its domain.
+func CheckEmail(email string) (string, string) {
+	email = strings.TrimSpace(email)
+	switch addr, err := mail.ParseAddress(email); {
+	case email == "":
+		return email, "Enter your email address."
+	case !utf8.ValidString(email) || len(email) > 254 || err != nil || addr.Address != email || !strings.Contains(email, "."):
+		return email, "Enter a valid email address, like name@example.org."
+	}
+	return email, ""
+}
+
+// CheckNewPassword returns the message to show when password cannot be
+// chosen, or "": at least 8 characters (OWASP ASVS 5.0 V6.2.1) and at most
+// 1024 bytes, which bounds the cost of hashing it. Every character of
+// valid text is allowed (V6.2.4), and nothing is truncated (V6.2.3).
+func CheckNewPassword(password string) string {
+	switch n := utf8.RuneCountInString(password); {
+	case !utf8.ValidString(password) || strings.ContainsRune(password, 0):
+		return "The password contains characters that are not valid text. Please type it again."
+	case n == 0:
+		return "Choose a password."
+	case n < 8:
+		return "Use at least 8 characters."
+	case len(password) > 1024:
+		return "Use at most 1024 bytes."
+	}
+	return ""
 }
 
 func validUsername(s string) bool {
