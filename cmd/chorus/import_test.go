@@ -186,6 +186,7 @@ func TestImportDraftsForOwner(t *testing.T) {
 			if resp, _ := c.postForm("/signup", url.Values{"email": {"olga@example.org"}, "username": {"olga"}, "password": {"a long password"}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("signup: %d", resp.StatusCode)
 			}
+			c.verifyEmail("olga@example.org")
 			dir := t.TempDir()
 			if err := os.WriteFile(filepath.Join(dir, "draft.mp3"), tone(t, ".mp3", 1, 440, map[string]string{"title": "Draft Song"}), 0o644); err != nil {
 				t.Fatal(err)

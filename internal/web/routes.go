@@ -40,19 +40,38 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /login", s.h(s.loginForm))
 	mux.Handle("POST /login", s.h(s.login))
 	mux.Handle("POST /logout", s.h(s.logout))
+	mux.Handle("GET /verify", s.h(s.verifyPage))
+	mux.Handle("POST /verify", s.h(s.verify))
+	mux.Handle("POST /verify/resend", s.h(s.requireMember(s.resendVerification)))
+	mux.Handle("GET /reset", s.h(s.resetForm))
+	mux.Handle("POST /reset", s.h(s.resetRequest))
+	mux.Handle("GET /reset/{token}", s.h(s.resetPasswordForm))
+	mux.Handle("POST /reset/{token}", s.h(s.resetPassword))
+	mux.Handle("GET /email/confirm", s.h(s.confirmEmailPage))
+	mux.Handle("POST /email/confirm", s.h(s.confirmEmail))
+
+	// Settings: the member's own account.
+	mux.Handle("GET /settings", s.h(s.requireMember(s.settingsPage)))
+	mux.Handle("POST /settings/email", s.h(s.requireMember(s.changeEmail)))
+	mux.Handle("POST /settings/password", s.h(s.requireMember(s.changePassword)))
 
 	// Publishing: members and their artists.
 	mux.Handle("GET /studio", s.h(s.requireMember(s.studio)))
 	mux.Handle("POST /studio/artists", s.h(s.requireMember(s.createArtist)))
 	mux.Handle("GET /studio/artists/{id}", s.h(s.requireMember(s.editArtistForm)))
 	mux.Handle("POST /studio/artists/{id}", s.h(s.requireMember(s.editArtist)))
-	mux.Handle("GET /studio/upload", s.h(s.requireMember(s.uploadForm)))
-	mux.Handle("POST /studio/upload", s.h(s.requireMember(s.upload)))
+	mux.Handle("GET /studio/upload", s.h(s.requireVerified(s.uploadForm)))
+	mux.Handle("POST /studio/upload", s.h(s.requireVerified(s.upload)))
 	mux.Handle("GET /studio/tracks/{id}", s.h(s.requireMember(s.editTrackForm)))
 	mux.Handle("POST /studio/tracks/{id}", s.h(s.requireMember(s.editTrack)))
 	mux.Handle("POST /studio/tracks/{id}/retry", s.h(s.requireMember(s.retryTrack)))
 	mux.Handle("POST /studio/tracks/{id}/delete", s.h(s.requireMember(s.deleteTrack)))
-	mux.Handle("POST /studio/publish", s.h(s.requireMember(s.bulkPublish)))
+	mux.Handle("POST /studio/publish", s.h(s.requireVerified(s.bulkPublish)))
+
+	// Administration.
+	mux.Handle("GET /admin/mail", s.h(s.requireRole(chorus.RoleAdmin, s.adminMail)))
+	mux.Handle("GET /admin/mail/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailMessage)))
+	mux.Handle("GET /admin/mail/{id}/eml", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailEML)))
 
 	mux.Handle("/", s.h(s.notFound))
 

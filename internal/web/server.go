@@ -22,6 +22,7 @@ import (
 
 	"chorus/internal/chorus"
 	"chorus/internal/files"
+	"chorus/internal/mail"
 	"chorus/internal/publishing"
 	"chorus/internal/store"
 )
@@ -37,7 +38,9 @@ type Deps struct {
 	DB         *store.DB
 	Files      *files.Store
 	Publishing *publishing.Service
-	Logger     *slog.Logger
+	// Mail queues messages in the transaction of the change that causes them.
+	Mail   *mail.Service
+	Logger *slog.Logger
 	// BaseURL is the public origin, without a trailing slash.
 	BaseURL string
 	// MaxUploadBytes is the largest accepted audio file, in bytes.
@@ -59,6 +62,9 @@ type Server struct {
 // New parses every template (failing at start, not at request time) and
 // prepares the session manager.
 func New(d Deps) (*Server, error) {
+	if d.Mail == nil {
+		return nil, errors.New("web: Deps.Mail is required (sign-up sends a verification link)")
+	}
 	s := &Server{Deps: d, passwordSlots: make(chan struct{}, max(2, runtime.NumCPU()))}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)

@@ -517,6 +517,9 @@ func (s *Server) editTrack(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	e, inv := parseTrackEdit(r, t)
 	action := r.PostFormValue("action")
+	if action == "publish" && !s.member(r).EmailVerified {
+		return s.unverified(w, r)
+	}
 	if action == "publish" && e.LicenceID == "" {
 		inv.Add("licence", "Choose a licence before publishing.")
 	}
