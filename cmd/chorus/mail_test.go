@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"chorus/internal/mail"
 	"chorus/internal/mail/mailtest"
@@ -195,6 +196,12 @@ func TestPasswordReset(t *testing.T) {
 				t.Fatalf("malformed address: %d", resp.StatusCode)
 			}
 			mustContain(t, "refused reset form", body, "valid email address", "&lt;b&gt;x&lt;/b&gt;@&#34;")
+			for _, bad := range []string{"ana\xff@example.org", "ana\x00@example.org", "ana\r\nBcc: eve@example.org", strings.Repeat("a", 300) + "@example.org"} {
+				resp, body := visitor.postForm("/reset", url.Values{"email": {bad}})
+				if resp.StatusCode != http.StatusUnprocessableEntity || !utf8.Valid(body) || bytes.ContainsAny(body, "\x00\r") {
+					t.Errorf("reset for %.20q: %d, valid text %v", bad, resp.StatusCode, utf8.Valid(body))
+				}
+			}
 
 			// A registered and an unknown address get the same answer, in
 			// no less time; only the registered one gets a message.

@@ -44,8 +44,9 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) error {
 	if msg != "" {
 		inv := &chorus.InvalidError{}
 		inv.Add("email", msg)
+		// What was typed is shown back as text, without what cannot be shown.
 		return s.render(w, r, http.StatusUnprocessableEntity, "reset.html", "Forgotten password",
-			map[string]any{"Fields": resetFields(email, inv)})
+			map[string]any{"Fields": resetFields(chorus.CleanText(email, 300, false), inv)})
 	}
 	m, err := s.DB.MemberByEmail(r.Context(), email)
 	if errors.Is(err, chorus.ErrNotFound) {

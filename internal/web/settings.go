@@ -41,7 +41,7 @@ func currentPasswordField(name, errMsg string) FieldInfo {
 func emailChangeFields(m chorus.Member, newEmail string, inv *chorus.InvalidError) []FieldInfo {
 	errs := fieldErrors(inv)
 	fields := []FieldInfo{{Name: "new_email", Label: "New email address", Type: "email", Autocomplete: "email", Mandatory: true, MaxLen: 254,
-		Value: newEmail, Error: errs["new_email"],
+		Value: chorus.CleanText(newEmail, 300, false), Error: errs["new_email"],
 		Why: "We send a link to it: your address changes when you follow the link. It is never shown to other members."}}
 	if m.HasPassword {
 		fields = append(fields, currentPasswordField("password", errs["password"]))
