@@ -8,6 +8,7 @@ import (
 
 	"chorus/internal/chorus"
 	"chorus/internal/mail"
+	"chorus/internal/store"
 )
 
 // adminMailPerPage is how many messages the send log lists a page.
@@ -40,11 +41,7 @@ func (s *Server) adminMail(w http.ResponseWriter, r *http.Request) error {
 // message's body is gone once it is sent, and while it waits it is not
 // shown, since it may carry a link that resets someone's password.
 func (s *Server) adminMailMessage(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return chorus.ErrNotFound
-	}
-	m, err := s.DB.OutboxMessage(r.Context(), id)
+	m, err := s.outboxMessage(r)
 	if err != nil {
 		return err
 	}
@@ -70,11 +67,7 @@ func (s *Server) adminMailMessage(w http.ResponseWriter, r *http.Request) error 
 
 // adminMailEML downloads a message's .eml file, to open in a mail program.
 func (s *Server) adminMailEML(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return chorus.ErrNotFound
-	}
-	m, err := s.DB.OutboxMessage(r.Context(), id)
+	m, err := s.outboxMessage(r)
 	if err != nil {
 		return err
 	}
@@ -92,4 +85,13 @@ func (s *Server) adminMailEML(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Content-Length", strconv.Itoa(len(raw)))
 	_, err = w.Write(raw)
 	return err
+}
+
+// outboxMessage is the message the path's {id} names.
+func (s *Server) outboxMessage(r *http.Request) (store.OutboxMessage, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return store.OutboxMessage{}, chorus.ErrNotFound
+	}
+	return s.DB.OutboxMessage(r.Context(), id)
 }
