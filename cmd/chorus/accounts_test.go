@@ -86,6 +86,11 @@ func TestAccountsAndCrossSiteRequests(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/studio" {
 				t.Fatalf("login: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 			}
+			// Publishing needs a confirmed address.
+			if resp, reply := c.upload(0, uploadFile{"x.flac", tone(t, ".flac", 1, 440, nil)}); resp.StatusCode != http.StatusForbidden || !strings.Contains(reply.Error, "confirm your email") {
+				t.Fatalf("upload before confirming the address: %d %+v", resp.StatusCode, reply)
+			}
+			c.verifyEmail("ana@example.org")
 			// Uploading before having an artist profile says what to do.
 			resp, reply := c.upload(0, uploadFile{"x.flac", tone(t, ".flac", 1, 440, nil)})
 			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(reply.Error, "artist profile") {

@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -14,11 +16,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"chorus/internal/mail"
 	"chorus/internal/store"
 	"chorus/internal/store/storetest"
 )
@@ -108,6 +114,7 @@ func startServerOn(t *testing.T, dataDir, dbURL string, extra ...string) *instan
 		}
 	})
 	waitReady(t, inst.URL)
+	registerDataDir(t, inst.URL, inst.DataDir)
 	return inst
 }
 
@@ -215,7 +222,8 @@ type uploadReply struct {
 	} `json:"results"`
 }
 
-// signUpArtist creates a member and an artist and returns the logged-in client.
+// signUpArtist creates a member, confirms their email address the way a
+// person does, creates an artist and returns the logged-in client.
 func signUpArtist(t *testing.T, base, username, artist string) *client {
 	t.Helper()
 	c := newClient(t, base)
@@ -223,6 +231,7 @@ func signUpArtist(t *testing.T, base, username, artist string) *client {
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("signup: %d %s", resp.StatusCode, body)
 	}
+	c.verifyEmail(username + "@example.org")
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	_ = mw.WriteField("name", artist)
@@ -314,4 +323,122 @@ func toneWithCover(t testing.TB, title string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// dataDirs maps the URL of each running server to its data directory, so
+// that a test can read the mail a server wrote there (DATA/mail) knowing
+// only the URL.
+var dataDirs sync.Map
+
+func registerDataDir(t *testing.T, url, dir string) {
+	dataDirs.Store(url, dir)
+	t.Cleanup(func() { dataDirs.Delete(url) })
+}
+
+// sentMail is a message a server wrote as an .eml file.
+type sentMail struct {
+	File string
+	mail.Parsed
+}
+
+// waitMail waits until the server at base has written a message to to
+// whose subject contains subject, and returns the newest such message.
+func waitMail(t *testing.T, base, to, subject string) sentMail {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		all := mailsTo(t, base, to)
+		for i := len(all) - 1; i >= 0; i-- {
+			if strings.Contains(all[i].Subject, subject) {
+				return all[i]
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no message to %s about %q from %s", to, subject, base)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// mailsTo returns the messages to to that the server at base wrote in its
+// mail folder, oldest first.
+func mailsTo(t *testing.T, base, to string) []sentMail {
+	t.Helper()
+	v, ok := dataDirs.Load(base)
+	if !ok {
+		t.Fatalf("no data directory known for %s", base)
+	}
+	dir := filepath.Join(v.(string), "mail")
+	entries, _ := os.ReadDir(dir)
+	var out []sentMail
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".eml") || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		raw, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := mail.Parse(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", e.Name(), err)
+		}
+		if addr, err := p.Header.AddressList("To"); err == nil && len(addr) == 1 && addr[0].Address == to {
+			out = append(out, sentMail{File: e.Name(), Parsed: p})
+		}
+	}
+	// Names are TIME-ID.eml: order by time, then by id as a number.
+	slices.SortFunc(out, func(a, b sentMail) int {
+		ta, ia := emlOrder(a.File)
+		tb, ib := emlOrder(b.File)
+		return cmp.Or(strings.Compare(ta, tb), cmp.Compare(ia, ib))
+	})
+	return out
+}
+
+func emlOrder(name string) (string, int) {
+	stamp, id, _ := strings.Cut(strings.TrimSuffix(name, ".eml"), "-")
+	n, _ := strconv.Atoi(id)
+	return stamp, n
+}
+
+// linkIn returns the first link in text that starts with prefix.
+func linkIn(t *testing.T, text, prefix string) string {
+	t.Helper()
+	for _, f := range strings.Fields(text) {
+		if strings.HasPrefix(f, prefix) {
+			return f
+		}
+	}
+	t.Fatalf("no link starting with %s in:\n%s", prefix, text)
+	return ""
+}
+
+var hiddenToken = regexp.MustCompile(`name="token" value="([^"]+)"`)
+
+// followLink opens a link from a message and presses the button of the
+// form the page shows, as a person does: opening the page alone changes
+// nothing. It returns the answer to the form.
+func (c *client) followLink(link, action string) (*http.Response, []byte) {
+	c.t.Helper()
+	path := strings.TrimPrefix(link, c.base)
+	resp, body := c.get(path)
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`action="`+action+`"`)) {
+		c.t.Fatalf("GET %s: %d, want a page with a form to %s:\n%s", path, resp.StatusCode, action, body)
+	}
+	form := url.Values{}
+	if m := hiddenToken.FindSubmatch(body); m != nil {
+		form.Set("token", html.UnescapeString(string(m[1])))
+	}
+	return c.postForm(action, form)
+}
+
+// verifyEmail confirms the address with the newest confirmation message.
+func (c *client) verifyEmail(email string) {
+	c.t.Helper()
+	msg := waitMail(c.t, c.base, email, "Confirm your email address")
+	resp, body := c.followLink(linkIn(c.t, msg.Text, c.base+"/verify?token="), "/verify")
+	if resp.StatusCode != http.StatusSeeOther {
+		c.t.Fatalf("confirming %s: %d %s", email, resp.StatusCode, body)
+	}
 }

@@ -97,6 +97,7 @@ func startProc(t *testing.T, dataDir, dbURL string, extra ...string) *proc {
 		t.Fatalf("chorus serve did not start:\n%s", p.stderr)
 	}
 	waitReady(t, p.URL)
+	registerDataDir(t, p.URL, dataDir)
 	return p
 }
 

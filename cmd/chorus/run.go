@@ -14,6 +14,7 @@ import (
 	"chorus/internal/config"
 	"chorus/internal/files"
 	"chorus/internal/jobs"
+	"chorus/internal/mail"
 	"chorus/internal/media"
 	"chorus/internal/publishing"
 	"chorus/internal/store"
@@ -133,6 +134,8 @@ type deps struct {
 	staging *files.Staging
 	media   media.Tool
 	logger  *slog.Logger
+	// mailer, when set, delivers mail from the queue that publishing builds.
+	mailer *mail.Service
 }
 
 func openDeps(ctx context.Context, cfg config.Config, logger *slog.Logger, needMedia bool) (*deps, error) {
@@ -187,12 +190,19 @@ func (d *deps) close() {
 func (d *deps) publishing(cfg config.Config, workers int) (*publishing.Service, *jobs.Queue, error) {
 	svc := &publishing.Service{DB: d.db, Files: d.files, Media: d.media, Staging: d.staging, MaxBytes: cfg.MaxUploadBytes, Logger: d.logger}
 	host, _ := os.Hostname()
-	q, err := jobs.New(d.db, jobs.Config{Workers: workers, JobTimeout: cfg.JobTimeout, Processor: svc,
-		Logger: d.logger.With("component", "jobs"), Host: host, Staging: d.staging})
+	jc := jobs.Config{Workers: workers, JobTimeout: cfg.JobTimeout, Processor: svc,
+		Logger: d.logger.With("component", "jobs"), Host: host, Staging: d.staging}
+	if d.mailer != nil {
+		jc.Mailer = d.mailer
+	}
+	q, err := jobs.New(d.db, jc)
 	if err != nil {
 		return nil, nil, err
 	}
 	svc.Queue = q
+	if d.mailer != nil {
+		d.mailer.Queue = q
+	}
 	return svc, q, nil
 }
 

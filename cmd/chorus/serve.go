@@ -7,10 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"chorus/internal/config"
+	"chorus/internal/mail"
 	"chorus/internal/ratelimit"
 	"chorus/internal/web"
 )
@@ -35,10 +37,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	} else if n > 0 {
 		logger.Info("removed files of interrupted writes", "count", n)
 	}
-	svc, queue, err := d.publishing(cfg, cfg.Workers)
-	if err != nil {
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (is another program using this port? choose another with --addr)", cfg.Addr, err)
@@ -47,7 +45,18 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if strings.HasSuffix(cfg.BaseURL, ":0") { // port 0: the address is known only now
 		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "0") + addr[strings.LastIndex(addr, ":")+1:]
 	}
-	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+	// Mail links name the base URL, so the mailer is made once it is known.
+	if d.mailer, err = mail.New(d.db, mail.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, SMTPURL: cfg.SMTPURL,
+		Dir: filepath.Join(cfg.DataDir, "mail"), Logger: logger.With("component", "mail")}); err != nil {
+		ln.Close()
+		return err
+	}
+	svc, queue, err := d.publishing(cfg, cfg.Workers)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg)})
 	if err != nil {
 		ln.Close()

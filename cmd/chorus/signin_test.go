@@ -13,19 +13,6 @@ import (
 )
 
 // openStore opens the database of a running instance, closed when t ends.
-func openStore(t *testing.T, dbURL string) *store.DB {
-	t.Helper()
-	opt := store.Options{URL: dbURL}
-	if strings.HasPrefix(dbURL, "sqlite://") {
-		opt = store.Options{SQLitePath: strings.TrimPrefix(dbURL, "sqlite://")}
-	}
-	db, err := store.Open(context.Background(), opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
 
 // startOIDC leaves Chorus for the provider (after its consent page),
 // logs in there as username, and returns the URL the provider sends the

@@ -78,7 +78,7 @@ func TestUsernameProblem(t *testing.T) {
 	}
 }
 
-func TestPasswordProblem(t *testing.T) {
+func TestCheckNewPassword(t *testing.T) {
 	for _, tc := range []struct {
 		password string
 		ok       bool
@@ -94,9 +94,9 @@ func TestPasswordProblem(t *testing.T) {
 		{strings.Repeat("x", 1025), false},
 		{"Zq8#mV2$uL9!wE4r" + strings.Repeat("é", 100), true},
 	} {
-		got := PasswordProblem(tc.password, "alice@example.org", "alice") == ""
+		got := CheckNewPassword(tc.password, "alice@example.org", "alice") == ""
 		if got != tc.ok {
-			t.Errorf("PasswordProblem(%.30q) = %q, want ok=%v", tc.password, PasswordProblem(tc.password, "alice@example.org", "alice"), tc.ok)
+			t.Errorf("CheckNewPassword(%.30q) = %q, want ok=%v", tc.password, CheckNewPassword(tc.password, "alice@example.org", "alice"), tc.ok)
 		}
 	}
 }

@@ -46,8 +46,10 @@ type Config struct {
 
 	// SMTPURL sends email through an SMTP server:
 	// "smtp://user:pass@host:587" (STARTTLS required) or
-	// "smtps://user:pass@host:465" (implicit TLS). Empty writes each message
-	// as an .eml file under DataDir/mail instead.
+	// "smtps://user:pass@host:465" (implicit TLS), optionally with
+	// "?ca_file=PATH" to trust a private certificate authority (see
+	// mail.ParseSMTPURL). Empty writes each message as an .eml file under
+	// DataDir/mail instead.
 	SMTPURL string
 	// MailFrom is the From address of every message ("Chorus <noreply@example.org>").
 	MailFrom string
@@ -128,7 +130,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.StringVar(&c.OIDC.ClientSecret, "oidc-client-secret", "", "(env CHORUS_OIDC_CLIENT_SECRET)")
 		fs.StringVar(&c.OIDC.Name, "oidc-name", "OpenID Connect", "the provider's name on the sign-in button (env CHORUS_OIDC_NAME)")
 	}
-	fs.StringVar(&c.SMTPURL, "smtp-url", "", "send email by SMTP: smtp://user:pass@host:587 (STARTTLS) or smtps://...:465; empty writes .eml files in DATA/mail (env CHORUS_SMTP_URL)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "send email by SMTP: smtp://user:pass@host:587 (STARTTLS) or smtps://...:465, ?ca_file=PEM to trust a private CA; empty writes .eml files in DATA/mail (env CHORUS_SMTP_URL)")
 	fs.StringVar(&c.MailFrom, "mail-from", "", "From address of email (env CHORUS_MAIL_FROM; default Chorus <noreply@HOST of the base URL>)")
 }
 

@@ -6,6 +6,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -47,6 +48,36 @@ type TrackProcessor interface {
 	ProcessTrack(ctx context.Context, trackID int64, attempt int, final bool) error
 }
 
+// SendMailArgs asks for one outbox message to be delivered.
+type SendMailArgs struct {
+	OutboxID int64 `json:"outbox_id"`
+}
+
+// Kind names the job in the queue table.
+func (SendMailArgs) Kind() string { return "send_mail" }
+
+// MailQueue is the queue send jobs wait in, apart from track processing:
+// only processes that can deliver mail (chorus serve) work it, and a long
+// transcode never holds up a password reset.
+const MailQueue = "mail"
+
+// MailAttempts is how often a message is tried before it is given up;
+// with River's backoff (attempt⁴ seconds) the last try comes about four
+// hours after the first. A relay takes over longer retries (RFC 5321
+// §4.5.4.1) once it has accepted the message.
+const MailAttempts = 10
+
+// InsertOpts puts send jobs on the mail queue.
+func (SendMailArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: MailAttempts, Queue: MailQueue}
+}
+
+// Mailer does the work of a SendMailArgs job. Attempt counts from 1; final
+// is true on the last attempt.
+type Mailer interface {
+	SendMail(ctx context.Context, outboxID int64, attempt int, final bool) error
+}
+
 // ErrPermanent marks an error that retrying cannot fix (the file is not
 // audio, or is truncated); wrap it to fail the job at once.
 var ErrPermanent = errors.New("permanent failure")
@@ -61,7 +92,11 @@ type Config struct {
 	JobTimeout time.Duration
 	// Processor runs track jobs; required when Workers > 0.
 	Processor TrackProcessor
-	Logger    *slog.Logger
+	// Mailer, when set (and Workers > 0), delivers mail: this queue then
+	// also works the mail queue, with MailWorkers at once.
+	Mailer      Mailer
+	MailWorkers int // 0 means 2
+	Logger      *slog.Logger
 	// Host and Staging identify this process to other processes sharing
 	// the data directory: the queue client id is "HOST/STAGING-NAME", so
 	// that a job left running by a process that died on this host can be
@@ -99,6 +134,23 @@ func (w *processTrackWorker) Work(ctx context.Context, job *river.Job[ProcessTra
 	return err
 }
 
+type sendMailWorker struct {
+	river.WorkerDefaults[SendMailArgs]
+	m Mailer
+}
+
+func (w *sendMailWorker) Work(ctx context.Context, job *river.Job[SendMailArgs]) error {
+	err := w.m.SendMail(ctx, job.Args.OutboxID, job.Attempt, job.Attempt >= job.MaxAttempts)
+	if errors.Is(err, ErrPermanent) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// Timeout bounds one delivery, well below the track job timeout: an SMTP
+// exchange that has not finished in two minutes is stuck.
+func (w *sendMailWorker) Timeout(*river.Job[SendMailArgs]) time.Duration { return 2 * time.Minute }
+
 // New builds a queue on db. It starts nothing; call Start to run jobs.
 func New(db *store.DB, cfg Config) (*Queue, error) {
 	var driver riverdriver.Driver[*sql.Tx]
@@ -123,6 +175,10 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 		river.AddWorker(workers, &processTrackWorker{p: cfg.Processor})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+		if cfg.Mailer != nil {
+			river.AddWorker(workers, &sendMailWorker{m: cfg.Mailer})
+			rc.Queues[MailQueue] = river.QueueConfig{MaxWorkers: cmp.Or(cfg.MailWorkers, 2)}
+		}
 		rc.JobTimeout = cfg.JobTimeout
 		rc.RescueStuckJobsAfter = cfg.JobTimeout + cfg.JobTimeout/10 + time.Second
 		rc.FetchPollInterval = 250 * time.Millisecond
@@ -142,7 +198,7 @@ func clientID(host, staging string) string {
 	return host + "/" + staging
 }
 
-// RescueOrphans makes track jobs that a dead process on this host left in
+// RescueOrphans makes track and mail jobs that a dead process on this host left in
 // the running state available again, so processing resumes within seconds
 // of a restart instead of after the job timeout. Jobs of live processes and
 // of other hosts are left alone. It returns how many jobs it requeued.
@@ -150,9 +206,13 @@ func (q *Queue) RescueOrphans(ctx context.Context) (int, error) {
 	if q.cfg.Staging == nil {
 		return 0, nil
 	}
-	running, err := q.db.RunningJobs(ctx, ProcessTrackArgs{}.Kind())
-	if err != nil {
-		return 0, err
+	var running []store.OrphanedJob
+	for _, kind := range []string{ProcessTrackArgs{}.Kind(), SendMailArgs{}.Kind()} {
+		jobs, err := q.db.RunningJobs(ctx, kind)
+		if err != nil {
+			return 0, err
+		}
+		running = append(running, jobs...)
 	}
 	prefix := clientID(q.cfg.Host, "")
 	n := 0
@@ -200,6 +260,13 @@ func (q *Queue) Stop(ctx context.Context) error {
 // that the job exists exactly when the change that needs it is committed.
 func (q *Queue) EnqueueProcessTrack(ctx context.Context, tx *store.Tx, trackID int64) error {
 	_, err := q.client.InsertTx(ctx, tx.SQL(), ProcessTrackArgs{TrackID: trackID}, nil)
+	return err
+}
+
+// EnqueueSendMail inserts a send job for an outbox message inside tx, the
+// transaction that stores the message.
+func (q *Queue) EnqueueSendMail(ctx context.Context, tx *store.Tx, outboxID int64) error {
+	_, err := q.client.InsertTx(ctx, tx.SQL(), SendMailArgs{OutboxID: outboxID}, nil)
 	return err
 }
 

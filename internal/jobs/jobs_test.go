@@ -123,3 +123,64 @@ func TestJobsAreTransactionalAndRetried(t *testing.T) {
 		}
 	})
 }
+
+// A process that cannot send mail (chorus import) works only the track
+// queue: a send job waits for a process that can.
+func TestMailJobsWaitForAMailer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		inserter, err := jobs.New(db, jobs.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return inserter.EnqueueSendMail(ctx, tx, 42) }); err != nil {
+			t.Fatal(err)
+		}
+		proc := &flaky{attempts: map[int64][]int{}, done: make(chan int64, 4)}
+		q, err := jobs.New(db, jobs.Config{Workers: 2, JobTimeout: time.Minute, Processor: proc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1500 * time.Millisecond) // several fetch rounds
+		stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		_ = q.Stop(stop)
+		list, err := q.List(ctx, nil, 10)
+		if err != nil || len(list) != 1 || list[0].Kind != "send_mail" || list[0].State != "available" || list[0].Attempt != 0 {
+			t.Fatalf("send job after a queue without a mailer ran: %+v %v", list, err)
+		}
+
+		// A queue with a mailer delivers it.
+		got := make(chan int64, 1)
+		mq, err := jobs.New(db, jobs.Config{Workers: 1, JobTimeout: time.Minute, Processor: proc, Mailer: mailerFunc(func(id int64) { got <- id })})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mq.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			_ = mq.Stop(stop)
+		}()
+		select {
+		case id := <-got:
+			if id != 42 {
+				t.Fatalf("delivered outbox message %d, want 42", id)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the mail queue did not run the send job")
+		}
+	})
+}
+
+type mailerFunc func(id int64)
+
+func (f mailerFunc) SendMail(_ context.Context, id int64, _ int, _ bool) error {
+	f(id)
+	return nil
+}

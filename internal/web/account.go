@@ -124,7 +124,10 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 		err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
 			var err error
 			m, err = tx.CreateMember(r.Context(), store.NewMember{Email: in.Email, Username: in.Username, PasswordHash: hash})
-			return err
+			if err != nil {
+				return err
+			}
+			return s.sendVerification(r.Context(), tx, m)
 		})
 	}
 	var inv *chorus.InvalidError
@@ -141,7 +144,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := s.startSession(r, m.ID); err != nil {
 		return err
 	}
-	s.flash(r, "Welcome to Chorus, "+m.Username+"! Create an artist profile to publish your music.")
+	s.flash(r, "Welcome to Chorus, "+m.Username+"! We sent a link to "+m.Email+": follow it to confirm your address, then create an artist profile to publish your music.")
 	http.Redirect(w, r, "/studio", http.StatusSeeOther)
 	return nil
 }

@@ -198,7 +198,7 @@ func (s *Server) restartLogin(w http.ResponseWriter, r *http.Request, expired bo
 }
 
 func (s *Server) loginCodeForm(w http.ResponseWriter, r *http.Request) error {
-	setNoStore(w)
+	noStore(w)
 	if _, _, expired, ok := s.pendingLogin(r); !ok {
 		return s.restartLogin(w, r, expired)
 	}
@@ -218,7 +218,7 @@ func (s *Server) renderLoginCode(w http.ResponseWriter, r *http.Request, status 
 // (ratelimit.SecondFactor) and per client address.
 func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	setNoStore(w)
+	noStore(w)
 	id, next, expired, ok := s.pendingLogin(r)
 	if !ok {
 		return s.restartLogin(w, r, expired)
@@ -259,10 +259,4 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
-}
-
-// setNoStore keeps a page with personal data or secrets out of every cache
-// (RFC 9111 §5.2.2.5).
-func setNoStore(w http.ResponseWriter) {
-	w.Header().Set("Cache-Control", "no-store")
 }

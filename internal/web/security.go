@@ -49,7 +49,7 @@ func (s *Server) securityPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderSecurity(w http.ResponseWriter, r *http.Request, status int, form securityForm) error {
-	setNoStore(w)
+	noStore(w)
 	m := s.member(r)
 	tf, err := s.DB.TwoFactor(r.Context(), m.ID)
 	if err != nil {
@@ -124,7 +124,7 @@ func (s *Server) cancelTOTPSetup(w http.ResponseWriter, r *http.Request) error {
 // it then shows the recovery codes, once.
 func (s *Server) enableTOTP(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	setNoStore(w)
+	noStore(w)
 	m := s.member(r)
 	uri := s.sessions.GetString(r.Context(), setupKeyURI)
 	if m.TOTP || uri == "" {
@@ -175,7 +175,7 @@ func (s *Server) enableTOTP(w http.ResponseWriter, r *http.Request) error {
 // password and a current code or a recovery code.
 func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	setNoStore(w)
+	noStore(w)
 	m := s.member(r)
 	if !m.TOTP {
 		http.Redirect(w, r, "/settings/security", http.StatusSeeOther)
@@ -197,7 +197,7 @@ func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 // re-authentication, and shows them once.
 func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	setNoStore(w)
+	noStore(w)
 	m := s.member(r)
 	if !m.TOTP {
 		http.Redirect(w, r, "/settings/security", http.StatusSeeOther)

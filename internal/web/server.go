@@ -23,6 +23,7 @@ import (
 
 	"chorus/internal/chorus"
 	"chorus/internal/files"
+	"chorus/internal/mail"
 	"chorus/internal/publishing"
 	"chorus/internal/ratelimit"
 	"chorus/internal/signin"
@@ -41,6 +42,8 @@ type Deps struct {
 	Files      *files.Store
 	Publishing *publishing.Service
 	Logger     *slog.Logger
+	// Mail queues messages in the transaction of the change that causes them.
+	Mail *mail.Service
 
 	// SessionIdleTimeout ends a login this long after its last request, and
 	// SessionLifetime this long after the login however active (OWASP ASVS
@@ -80,6 +83,9 @@ type Server struct {
 // New parses every template (failing at start, not at request time) and
 // prepares the session manager.
 func New(d Deps) (*Server, error) {
+	if d.Mail == nil {
+		return nil, errors.New("web: Deps.Mail is required (sign-up sends a verification link)")
+	}
 	s := &Server{Deps: d, passwordSlots: make(chan struct{}, max(2, runtime.NumCPU()))}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)

@@ -101,8 +101,6 @@ func (s *Server) provider(r *http.Request) (signin.Provider, error) {
 }
 
 // noStore keeps a page with personal data out of every cache (RFC 9111 §5.2.2.5).
-func noStore(w http.ResponseWriter) { w.Header().Set("Cache-Control", "no-store") }
-
 // signInConsent shows what the provider will send and what each piece is
 // used for, before the browser goes there.
 func (s *Server) signInConsent(w http.ResponseWriter, r *http.Request) error {

@@ -541,13 +541,16 @@ func parseTrackEdit(r *http.Request, t chorus.Track) (store.TrackEdit, *chorus.I
 // editTrack saves the edit form; the button pressed decides whether the
 // track is also published ("publish") or withdrawn ("unpublish").
 func (s *Server) editTrack(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	action := r.PostFormValue("action")
+	if action == "publish" && !s.member(r).EmailVerified {
+		return s.unverified(w, r)
+	}
 	t, err := s.ownedTrack(r)
 	if err != nil {
 		return err
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	e, inv := parseTrackEdit(r, t)
-	action := r.PostFormValue("action")
 	if action == "publish" && e.LicenceID == "" {
 		inv.Add("licence", "Choose a licence before publishing.")
 	}
