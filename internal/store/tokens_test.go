@@ -17,7 +17,6 @@ import (
 	"chorus/internal/store/storetest"
 )
 
-
 func mustToken(t *testing.T, db *store.DB, memberID int64, purpose store.TokenPurpose, email string, ttl time.Duration) string {
 	t.Helper()
 	var token string

@@ -380,7 +380,12 @@ func (s *Server) signInSignUp(w http.ResponseWriter, r *http.Request) error {
 			}
 			_, err = tx.LinkIdentity(r.Context(), store.Identity{MemberID: m.ID, Provider: p.ID(), Subject: ps.Profile.Subject,
 				Email: ps.Profile.Email, EmailVerified: ps.Profile.EmailVerified, DisplayName: ps.Profile.DisplayName, AvatarURL: ps.Profile.AvatarURL})
-			return err
+			if err != nil || m.EmailVerified {
+				return err
+			}
+			// An address the provider did not vouch for is confirmed by
+			// email, as at sign-up with a password.
+			return s.sendVerification(r.Context(), tx, m)
 		})
 	}
 	var inv *chorus.InvalidError

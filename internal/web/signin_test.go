@@ -11,12 +11,28 @@ import (
 	"testing"
 	"time"
 
+	"chorus/internal/jobs"
+	"chorus/internal/mail"
 	"chorus/internal/signin"
 	"chorus/internal/signin/signintest"
 	"chorus/internal/store"
 	"chorus/internal/store/storetest"
 	"chorus/internal/web"
 )
+
+// webtestMail is a mail service writing .eml files in a temporary folder.
+func webtestMail(t *testing.T, db *store.DB, base string) *mail.Service {
+	t.Helper()
+	m, err := mail.New(db, mail.Config{BaseURL: base, Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An insert-only queue: messages are queued, never delivered.
+	if m.Queue, err = jobs.New(db, jobs.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
 
 // startWeb serves the web surface on a real store; providers gets the base
 // URL, for their redirect URIs.
@@ -27,7 +43,7 @@ func startWeb(t *testing.T, db *store.DB, providers func(base string) []signin.P
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv, err := web.New(web.Deps{DB: db, BaseURL: base, SignIn: providers(base)})
+	srv, err := web.New(web.Deps{DB: db, BaseURL: base, SignIn: providers(base), Mail: webtestMail(t, db, base)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,6 +176,15 @@ func TestSignUpWithXAsksForEmail(t *testing.T) {
 		}
 		if m.Email != "zoe@example.org" || m.EmailVerified || m.HasPassword {
 			t.Errorf("member %+v: want the typed email, not verified, no password", m)
+		}
+		// The typed address is confirmed by email, as at sign-up.
+		sent, _, err := db.Outbox(ctx, 50, 0)
+		verifyMail := false
+		for _, o := range sent {
+			verifyMail = verifyMail || (o.To == "zoe@example.org" && o.Template == "verify_email")
+		}
+		if err != nil || !verifyMail {
+			t.Errorf("no verification mail queued for the typed address: %v %+v", err, sent)
 		}
 		ident, err := db.IdentityBySubject(ctx, "twitter", "2244994945")
 		if err != nil || ident.MemberID != m.ID || ident.Email != "" || ident.AvatarURL != "https://pbs.x.example/zoe.jpg" {
