@@ -82,8 +82,8 @@ func TestRolesAndSuspension(t *testing.T) {
 		// Listing: prefix search with LIKE wildcards taken literally.
 		newMember(t, db, "car_l", "")
 		list, total, err = db.Members(ctx, store.MemberFilter{Query: "CAR"})
-		if err != nil || total != 2 {
-			t.Fatalf("query CAR: %d %v", total, err)
+		if err != nil || total != 2 || len(list) != 2 {
+			t.Fatalf("query CAR: %d %v %v", total, list, err)
 		}
 		list, total, _ = db.Members(ctx, store.MemberFilter{Query: "car_"})
 		if total != 1 || list[0].Username != "car_l" {
