@@ -88,7 +88,9 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 			}
 
 			pages := []string{"/", "/signup", "/login", "/studio", "/studio/upload", string(artistPath),
-				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members"}
+				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
+				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
+				"/settings/passkeys", "/reset"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)
@@ -117,7 +119,7 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 					}
 				}
 			}
-			if len(seen) < 8 {
+			if len(seen) < 15 {
 				t.Fatalf("only %d distinct forms found; the page list or the parser is broken", len(seen))
 			}
 			t.Logf("%d forms, %d values each", len(seen), len(hostileValues))
