@@ -531,9 +531,32 @@ func TestAdminMailLog(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
 				t.Fatalf("one message: %d", resp.StatusCode)
 			}
-			mustContain(t, "message page", body, "Hello mo,", "/verify?token=", "Message-ID", "Download the .eml file")
-			resp, raw := admin.get(fmt.Sprintf("/admin/mail/%d/eml", id))
-			file, _ := os.ReadFile(filepath.Join(srv.DataDir, "mail", sent.File))
+			// The confirmation link acts for mo: the admin sees it without
+			// its secret and cannot download the file.
+			mustContain(t, "message page", body, "Hello mo,", "/verify?token=••••••", "Message-ID")
+			realLink := linkIn(t, sent.Text, srv.URL+"/verify?token=")
+			if bytes.Contains(body, []byte(realLink)) || bytes.Contains(body, []byte("Download the .eml file")) {
+				t.Fatal("the admin page shows mo's confirmation link or offers its file")
+			}
+			if resp, body := admin.get(fmt.Sprintf("/admin/mail/%d/eml", id)); resp.StatusCode != http.StatusForbidden || bytes.Contains(body, []byte(realLink)) {
+				t.Fatalf("download of a message with a personal link: %d", resp.StatusCode)
+			}
+			// A message without such a link can be read and downloaded whole.
+			if resp, body := admin.postForm("/settings/password", url.Values{"current_password": {"a long password"}, "new_password": {"second orbit phrase"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("password change: %d %s", resp.StatusCode, body)
+			}
+			notice := waitMail(t, srv.URL, "ada@example.org", "password")
+			list, _, _ = db.Outbox(context.Background(), 10, 0)
+			var noticeID int64
+			for _, o := range list {
+				if o.Template == "password_changed" {
+					noticeID = o.ID
+				}
+			}
+			_, body = admin.get(fmt.Sprintf("/admin/mail/%d", noticeID))
+			mustContain(t, "notice page", body, "Download the .eml file")
+			resp, raw := admin.get(fmt.Sprintf("/admin/mail/%d/eml", noticeID))
+			file, _ := os.ReadFile(filepath.Join(srv.DataDir, "mail", notice.File))
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "message/rfc822" ||
 				!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") || !bytes.Equal(raw, file) {
 				t.Fatalf("download: %d %q %q, %d bytes (file %d)", resp.StatusCode, resp.Header.Get("Content-Type"),
@@ -561,7 +584,7 @@ func TestAdminMailLog(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, body = admin.get("/admin/mail")
-			mustContain(t, "first page", body, "62 messages", "p59@example.org", "queued", `href="/admin/mail?page=2"`, "Queued &lt;b&gt;message&lt;/b&gt;")
+			mustContain(t, "first page", body, "63 messages", "p59@example.org", "queued", `href="/admin/mail?page=2"`, "Queued &lt;b&gt;message&lt;/b&gt;")
 			if bytes.Contains(body, []byte("mo@example.org")) {
 				t.Error("the first page shows the oldest messages")
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"regexp"
 	"strconv"
 
 	"chorus/internal/chorus"
@@ -58,7 +59,11 @@ func (s *Server) adminMailMessage(w http.ResponseWriter, r *http.Request) error 
 			if err != nil {
 				return err
 			}
+			// Links that verify, confirm or reset act for their recipient:
+			// an admin must not be able to use them (or their .eml).
+			p.Text, p.HTML = hidePersonalLinks(p.Text), hidePersonalLinks(p.HTML)
 			data["Parsed"] = p
+			data["Personal"] = personalLinkTemplates[m.Template]
 		}
 	}
 	noStore(w)
@@ -70,6 +75,9 @@ func (s *Server) adminMailEML(w http.ResponseWriter, r *http.Request) error {
 	m, err := s.outboxMessage(r)
 	if err != nil {
 		return err
+	}
+	if personalLinkTemplates[m.Template] {
+		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: "This message carries a link that acts for its recipient (to confirm an address or reset a password), so it cannot be downloaded here. Its file is in the data directory's mail folder on the server."}
 	}
 	raw, err := s.Mail.ReadEML(m.EMLKey)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -94,4 +102,20 @@ func (s *Server) outboxMessage(r *http.Request) (store.OutboxMessage, error) {
 		return store.OutboxMessage{}, chorus.ErrNotFound
 	}
 	return s.DB.OutboxMessage(r.Context(), id)
+}
+
+// personalLinkTemplates are the messages whose link acts for the
+// recipient: whoever follows it confirms their address, changes it or
+// resets their password.
+var personalLinkTemplates = map[string]bool{
+	"verify_email": true, "reset_password": true, "email_change_confirm": true,
+}
+
+// personalLink matches the secret part of such links.
+var personalLink = regexp.MustCompile(`(token=|/reset/)[A-Za-z0-9_-]{8,}`)
+
+// hidePersonalLinks replaces the secret of every personal link in a
+// message's text with dots.
+func hidePersonalLinks(s string) string {
+	return personalLink.ReplaceAllString(s, "${1}••••••")
 }
