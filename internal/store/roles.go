@@ -24,11 +24,28 @@ func (tx *Tx) SetRole(ctx context.Context, memberID int64, role chorus.Role) err
 	return err
 }
 
-// keepAnAdmin refuses a change that would leave no active admin.
+// keepAnAdmin refuses a change that would leave no active admin. On
+// PostgreSQL the active admins' rows are locked, so two admins demoting or
+// suspending each other at once are serialised and the second sees the
+// first's change (SQLite's write transactions are serial already).
 func (tx *Tx) keepAnAdmin(ctx context.Context, memberID int64) error {
-	var others int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE role = 'admin' AND suspended_at IS NULL AND id <> ?`, memberID).Scan(&others)
+	rows, err := tx.query(ctx, `SELECT id FROM members WHERE role = 'admin' AND suspended_at IS NULL ORDER BY id`+tx.forUpdate())
 	if err != nil {
+		return err
+	}
+	others := 0
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		if id != memberID {
+			others++
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	if others == 0 {

@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"chorus/internal/chorus"
@@ -121,4 +123,44 @@ func mustTx(t *testing.T, db *store.DB, fn func(*store.Tx) error) {
 	if err := db.Tx(context.Background(), fn); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestAdminsDemotingEachOtherAtOnce runs two admins' demotions of each
+// other concurrently, many times: one of them must always remain.
+func TestAdminsDemotingEachOtherAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for round := range 8 {
+			a := newMember(t, db, fmt.Sprintf("a%d", round), chorus.RoleAdmin)
+			b := newMember(t, db, fmt.Sprintf("b%d", round), chorus.RoleAdmin)
+			// Earlier rounds' survivors are demoted first, so each round starts with two admins.
+			list, _, _ := db.Members(ctx, store.MemberFilter{Role: chorus.RoleAdmin})
+			for _, m := range list {
+				if m.ID != a.ID && m.ID != b.ID {
+					mustTx(t, db, func(tx *store.Tx) error { return tx.SetRole(ctx, m.ID, chorus.RoleMember) })
+				}
+			}
+			var wg sync.WaitGroup
+			for _, id := range []int64{a.ID, b.ID} {
+				wg.Go(func() {
+					_ = db.Tx(ctx, func(tx *store.Tx) error {
+						if round%2 == 0 {
+							return tx.SetRole(ctx, id, chorus.RoleMember)
+						}
+						return tx.Suspend(ctx, id, "each other")
+					})
+				})
+			}
+			wg.Wait()
+			var active int
+			for _, id := range []int64{a.ID, b.ID} {
+				if m, _ := db.Member(ctx, id); m.Role == chorus.RoleAdmin && !m.Suspended {
+					active++
+				}
+			}
+			if active != 1 {
+				t.Fatalf("round %d: %d active admins left, want 1", round, active)
+			}
+		}
+	})
 }

@@ -167,21 +167,3 @@ func (s *Server) hashPassword(r *http.Request, password string) (string, error) 
 	defer s.releasePassword()
 	return auth.HashPassword(password)
 }
-
-// checkPassword compares password with the member's, within the bound on
-// concurrent hashing; a wrong one is auth.ErrMismatch.
-func (s *Server) checkPassword(r *http.Request, memberID int64, password string) error {
-	hash, err := s.DB.PasswordHash(r.Context(), memberID)
-	if err != nil {
-		return err
-	}
-	if err := s.acquirePassword(r.Context()); err != nil {
-		return err
-	}
-	defer s.releasePassword()
-	if hash == "" {
-		auth.DummyCheck(password)
-		return auth.ErrMismatch
-	}
-	return auth.CheckPassword(hash, password)
-}

@@ -93,16 +93,19 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 // ago. What is wrong is added to inv under field.
 func (s *Server) confirmIdentity(r *http.Request, m chorus.Member, password, field string, inv *chorus.InvalidError) error {
 	if m.HasPassword {
-		err := s.checkPassword(r, m.ID, password)
-		switch {
-		case errors.Is(err, auth.ErrMismatch) && password == "":
+		if password == "" {
 			inv.Add(field, "Enter your current password.")
-		case errors.Is(err, auth.ErrMismatch):
-			inv.Add(field, "This is not your current password.")
-		case err != nil:
-			return err
+			return nil
 		}
-		return nil
+		// Wrong guesses count towards the login's growing waits, so a
+		// stolen session cannot try passwords at full speed.
+		err := s.checkPasswordAgain(r, m, password)
+		var bad *chorus.InvalidError
+		if errors.As(err, &bad) {
+			inv.Add(field, "This is not your current password.")
+			return nil
+		}
+		return err
 	}
 	ms, err := s.DB.MemberSession(r.Context(), s.sessions.GetString(r.Context(), sessionID))
 	if err != nil {
