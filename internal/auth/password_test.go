@@ -70,6 +70,15 @@ func TestUsernameProblem(t *testing.T) {
 		{"settings", false},    // a page of the site
 		{"bob<script>", false}, // not a name character
 		{"a b", false},
+		{"adm1n", false},  // reserved, "1" read as "i"
+		{"ᴀᴅᴍɪɴ", false},  // small capitals
+		{"admin_", false}, // separators do not make a new name
+		{"r00t", false},
+		{"root2", false},
+		{"-alice", false},
+		{"modest", true}, // "mod" is reserved, words that start with it are not
+		{"lima", true},
+		{"9lives", true},
 	} {
 		got := UsernameProblem(tc.name) == ""
 		if got != tc.ok {

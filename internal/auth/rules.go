@@ -117,10 +117,22 @@ var reservedUsernames = []string{
 var reservedSkeletons = func() map[string]bool {
 	m := map[string]bool{}
 	for _, n := range reservedUsernames {
-		m[chorus.UsernameSkeleton(n)] = true
+		m[looseSkeleton(n)] = true
 	}
 	return m
 }()
+
+// looseSkeleton is a username's skeleton read more loosely still, for
+// reserved names only: "l" and "i" alike ("adm1n"), and digits at the end
+// left out ("admin2"), since a name that looks like the site's own must
+// not pass for it.
+func looseSkeleton(name string) string {
+	k := strings.ReplaceAll(chorus.UsernameSkeleton(name), "l", "i")
+	if t := strings.TrimRight(k, "0123456789"); t != "" {
+		k = t
+	}
+	return k
+}
 
 // UsernameProblem says what is wrong with a username that has the right
 // length, or "" when it may be used: only letters, digits, '.', '-' and '_';
@@ -130,12 +142,21 @@ func UsernameProblem(name string) string {
 	switch {
 	case !validUsername(name):
 		return "Use letters, digits, '.', '-' or '_' only."
+	case !startsWithLetterOrDigit(name):
+		return "Start your username with a letter or a digit."
 	case chorus.MixedScript(name):
 		return "Use letters of one alphabet only: names that mix alphabets (such as Latin and Cyrillic) can be made to look like someone else's."
-	case reservedSkeletons[chorus.UsernameSkeleton(name)]:
+	case reservedSkeletons[looseSkeleton(name)]:
 		return "This name is reserved for the site. Please choose another."
 	}
 	return ""
+}
+
+func startsWithLetterOrDigit(s string) bool {
+	for _, r := range s {
+		return unicode.IsLetter(r) || unicode.IsDigit(r)
+	}
+	return false
 }
 
 func validUsername(s string) bool {

@@ -1,19 +1,45 @@
 package chorus
 
 import (
+	"strings"
 	"unicode"
 
 	"github.com/mtibben/confusables"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // UsernameKey is the form of a username that must be unique: NFKC and
 // case-folded (FoldKey), so "Ａlice" and "alice" are one name.
 func UsernameKey(s string) string { return FoldKey(s) }
 
-// UsernameSkeleton is the Unicode TR #39 §4 skeleton of a username's key:
-// two names with the same skeleton look alike ("alice" with a Cyrillic "а",
-// "paypal" and "paypa1"), so only the first to register may have it.
-func UsernameSkeleton(s string) string { return confusables.Skeleton(UsernameKey(s)) }
+// UsernameSkeleton is what a username looks like, for refusing look-alikes
+// of a taken name: the Unicode TR #39 §4 skeleton, taken before case
+// folding (a capital "I" looks like "l") and again after it, with Latin
+// small capitals read as their letters ("ᴀʟɪᴄᴇ") and the separators '.',
+// '-' and '_' left out ("ali.ce", "alice_"). Two names with the same
+// skeleton could be mistaken for each other ("alice" with a Cyrillic "а",
+// "paypa1", "b0ss"), so only the first to register may have it.
+func UsernameSkeleton(s string) string {
+	k := norm.NFKC.String(s)
+	k = smallCapitals.Replace(confusables.Skeleton(smallCapitals.Replace(k)))
+	k = cases.Fold().String(k)
+	k = smallCapitals.Replace(confusables.Skeleton(k))
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r == '_' {
+			return -1
+		}
+		return r
+	}, k)
+}
+
+// smallCapitals reads the Latin small capitals (and the like), which the
+// confusables table leaves apart from the letters they imitate.
+var smallCapitals = strings.NewReplacer(
+	"ᴀ", "a", "ʙ", "b", "ᴄ", "c", "ᴅ", "d", "ᴇ", "e", "ꜰ", "f", "ɢ", "g", "ʜ", "h", "ɪ", "i", "ᴊ", "j",
+	"ᴋ", "k", "ʟ", "l", "ᴍ", "m", "ʍ", "m", "ɴ", "n", "ᴏ", "o", "ᴘ", "p", "ʀ", "r", "ꜱ", "s", "ᴛ", "t", "ᴜ", "u",
+	"ᴠ", "v", "ᴡ", "w", "ʏ", "y", "ᴢ", "z",
+)
 
 // scriptGroups are the writing systems a username's letters may come from;
 // a name uses one group only (TR #39 §5.2 "single script"), with Han, Kana

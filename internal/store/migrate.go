@@ -61,9 +61,10 @@ func (s *DB) Migrate(ctx context.Context) (MigrationResult, error) {
 }
 
 // fillUsernameSkeletons computes the look-alike key of usernames stored
-// before the column existed; SQL cannot compute it.
+// before the column existed, or under an earlier rule; SQL cannot compute
+// it. Only rows whose key changes are written.
 func (s *DB) fillUsernameSkeletons(ctx context.Context) error {
-	rows, err := s.query(ctx, `SELECT id, username FROM members WHERE username_skeleton = ''`)
+	rows, err := s.query(ctx, `SELECT id, username, username_skeleton FROM members`)
 	if err != nil {
 		return err
 	}
@@ -74,11 +75,14 @@ func (s *DB) fillUsernameSkeletons(ctx context.Context) error {
 	var todo []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.id, &r.name); err != nil {
+		var stored string
+		if err := rows.Scan(&r.id, &r.name, &stored); err != nil {
 			rows.Close()
 			return err
 		}
-		todo = append(todo, r)
+		if chorus.UsernameSkeleton(r.name) != stored {
+			todo = append(todo, r)
+		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

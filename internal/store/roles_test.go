@@ -101,7 +101,10 @@ func TestRolesAndSuspension(t *testing.T) {
 func TestLookAlikeUsernames(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		newMember(t, db, "paypal", "")
-		for _, name := range []string{"PayPal", "paypa1", "ｐａｙｐａｌ"} {
+		newMember(t, db, "alice", "")
+		newMember(t, db, "boss", "")
+		newMember(t, db, "Влад", "")
+		for _, name := range []string{"PayPal", "paypa1", "ｐａｙｐａｌ", "aIice", "ᴀʟɪᴄᴇ", "ali.ce", "alice_", "b0ss", "влад"} {
 			err := db.Tx(context.Background(), func(tx *store.Tx) error {
 				_, err := tx.CreateMember(context.Background(), store.NewMember{Email: "x" + chorus.Slug(name) + "@example.org", Username: name, PasswordHash: "x"})
 				return err
