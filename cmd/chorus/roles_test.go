@@ -160,3 +160,48 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Error("login page without no-store")
 	}
 }
+
+// TestSessionTokensStoredHashed checks that the database holds no session
+// cookie value: a copy of it must not log anyone in.
+func TestSessionTokensStoredHashed(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			c := newClient(t, srv.URL)
+			resp, _ := c.postForm("/signup", url.Values{"email": {"hana@example.org"}, "username": {"hana"}, "password": {"a long password"}})
+			var cookie string
+			for _, ck := range resp.Cookies() {
+				if ck.Name == "chorus_session" {
+					cookie = ck.Value
+				}
+			}
+			if cookie == "" {
+				t.Fatal("no session cookie after sign-up")
+			}
+			db := openStore(t, srv.DBURL)
+			rows, err := db.SQL().Query(`SELECT token FROM sessions`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			n := 0
+			for rows.Next() {
+				var token string
+				if err := rows.Scan(&token); err != nil {
+					t.Fatal(err)
+				}
+				n++
+				if token == cookie || strings.Contains(token, cookie) {
+					t.Fatal("the sessions table holds the cookie value")
+				}
+			}
+			if n == 0 {
+				t.Fatal("no session stored at all")
+			}
+			// The cookie still works.
+			if resp, _ := c.get("/settings"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("settings with the session: %d", resp.StatusCode)
+			}
+		})
+	}
+}

@@ -96,9 +96,9 @@ func New(d Deps) (*Server, error) {
 	s.limiter = ratelimit.New(d.DB)
 	s.sessions = scs.New()
 	if d.DB.Dialect() == store.Postgres {
-		s.sessions.Store = postgresstore.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)
+		s.sessions.Store = hashedTokens{postgresstore.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)}
 	} else {
-		s.sessions.Store = sqlite3store.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)
+		s.sessions.Store = hashedTokens{sqlite3store.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)}
 	}
 	if s.SessionIdleTimeout <= 0 {
 		s.SessionIdleTimeout = defaultSessionIdleTimeout
