@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -201,6 +202,62 @@ func TestSessionTokensStoredHashed(t *testing.T) {
 			// The cookie still works.
 			if resp, _ := c.get("/settings"); resp.StatusCode != http.StatusOK {
 				t.Fatalf("settings with the session: %d", resp.StatusCode)
+			}
+		})
+	}
+}
+
+// TestOversizedFormsAndGuessingInSettings checks that a form far too large
+// is refused whole with 413, that an over-long suspension reason is
+// refused rather than cut, and that guessing the current password on the
+// account page meets the login's growing waits.
+func TestOversizedFormsAndGuessingInSettings(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			pw := filepath.Join(t.TempDir(), "pw")
+			if err := os.WriteFile(pw, []byte("an admin password"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := runCLI(t, "admin", "create-user", "--email", "root@example.org", "--username", "rooty", "--role", "admin",
+				"--password-file", pw, "--data", srv.DataDir, "--database-url", srv.DBURL); err != nil {
+				t.Fatal(err)
+			}
+			admin := newClient(t, srv.URL)
+			admin.postForm("/login", url.Values{"login": {"rooty"}, "password": {"an admin password"}})
+			bob := newClient(t, srv.URL)
+			bob.postForm("/signup", url.Values{"email": {"bob@example.org"}, "username": {"bob"}, "password": {"a long password"}})
+			_, body := admin.get("/admin/members?q=bob")
+			id := regexp.MustCompile(`/admin/members/(\d+)/suspend`).FindSubmatch(body)
+			if id == nil {
+				t.Fatal("no suspend form for bob")
+			}
+			resp, body := admin.postForm("/admin/members/"+string(id[1])+"/suspend", url.Values{"reason": {strings.Repeat("x", 300_000)}})
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || !bytes.Contains(body, []byte("nothing in it was saved")) {
+				t.Fatalf("oversized form: %d", resp.StatusCode)
+			}
+			admin.postForm("/admin/members/"+string(id[1])+"/suspend", url.Values{"reason": {strings.Repeat("y", 600)}})
+			_, body = admin.get("/admin/members?q=bob")
+			if !bytes.Contains(body, []byte("Keep the reason to 500 characters")) || bytes.Contains(body, []byte(">Suspended<")) {
+				t.Fatal("an over-long reason was not refused, or bob was suspended anyway")
+			}
+			if resp, _ := bob.get("/settings"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("bob was logged out: %d", resp.StatusCode)
+			}
+
+			// Guessing bob's password on his account page slows down.
+			var last *http.Response
+			for i := range 12 {
+				last, _ = bob.postForm("/settings/password", url.Values{"current_password": {fmt.Sprintf("guess %d", i)}, "new_password": {"zebra orbit lamp"}})
+				if last.StatusCode == http.StatusTooManyRequests {
+					break
+				}
+				if last.StatusCode != http.StatusUnprocessableEntity {
+					t.Fatalf("guess %d: %d", i, last.StatusCode)
+				}
+			}
+			if last.StatusCode != http.StatusTooManyRequests || last.Header.Get("Retry-After") == "" {
+				t.Fatalf("12 wrong current passwords were all checked: last %d", last.StatusCode)
 			}
 		})
 	}

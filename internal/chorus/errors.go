@@ -49,6 +49,24 @@ func (e *InvalidError) Err() error {
 	return e
 }
 
+// Summary is the error for a person: the message, then each field's
+// message, without the field names.
+func (e *InvalidError) Summary() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys)+1)
+	if e.Message != "" {
+		parts = append(parts, e.Message)
+	}
+	for _, k := range keys {
+		parts = append(parts, e.Fields[k])
+	}
+	return strings.Join(parts, " ")
+}
+
 func (e *InvalidError) Error() string {
 	if len(e.Fields) == 0 {
 		return e.Message

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"unicode/utf8"
 
 	"chorus/internal/chorus"
 	"chorus/internal/store"
@@ -86,7 +87,10 @@ func (s *Server) adminMemberAction(w http.ResponseWriter, r *http.Request) error
 			if id == me.ID {
 				return chorus.Invalid("You cannot suspend yourself.")
 			}
-			reason := chorus.CleanText(r.PostFormValue("reason"), 500, false)
+			reason := chorus.CleanText(r.PostFormValue("reason"), 501, false)
+			if utf8.RuneCountInString(reason) > 500 {
+				return chorus.Invalid("Keep the reason to 500 characters: it is shown to the member when they try to log in.")
+			}
 			done = target.Username + " is suspended and logged out everywhere."
 			return tx.Suspend(r.Context(), id, reason)
 		case "unsuspend":
@@ -97,7 +101,7 @@ func (s *Server) adminMemberAction(w http.ResponseWriter, r *http.Request) error
 	})
 	var inv *chorus.InvalidError
 	if errors.As(err, &inv) {
-		s.flash(r, inv.Error())
+		s.flash(r, inv.Summary())
 	} else if err != nil {
 		return err
 	} else {

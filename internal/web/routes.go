@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -121,7 +122,7 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: "This form was sent from another site, so it was refused. Please use the form on this site."}
 	}))
-	return securityHeaders(strings.HasPrefix(s.BaseURL, "https://"), bodyDeadlines(s.sessions.LoadAndSave(csrf.Handler(mux)), formBodyTimeout, uploadIdleTimeout))
+	return securityHeaders(strings.HasPrefix(s.BaseURL, "https://"), bodyDeadlines(s.sessions.LoadAndSave(csrf.Handler(s.formLimit(mux))), formBodyTimeout, uploadIdleTimeout))
 }
 
 // securityHeaders sets the headers every response carries (OWASP ASVS 5.0
@@ -139,6 +140,38 @@ func securityHeaders(https bool, next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// maxFormBytes bounds a form sent as application/x-www-form-urlencoded:
+// far above what any of our forms needs, so that a larger one is refused
+// whole (413) rather than read as empty fields and half applied.
+const maxFormBytes = 256 << 10
+
+// formLimit reads url-encoded form bodies up front, within maxFormBytes.
+// A body too large, or not a form at all, is answered with a page that
+// says so, and the handler never runs. Multipart forms (uploads) are read
+// by their handlers, which stream them.
+func (s *Server) formLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ct := r.Header.Get("Content-Type")
+		if r.Method != http.MethodPost || !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			var tooLarge *http.MaxBytesError
+			s.h(func(w http.ResponseWriter, r *http.Request) error {
+				if errors.As(err, &tooLarge) {
+					return &chorus.SafeError{Kind: chorus.ErrTooLarge, Err: err,
+						Safe: "This form is far larger than any answer it expects, so nothing in it was saved. Please shorten what you typed and send it again."}
+				}
+				return chorus.Invalid("This form could not be read. Please reload the page and send it again.")
+			}).ServeHTTP(w, r)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -254,7 +254,7 @@ func classify(err error) (int, string) {
 	case errors.As(err, &wait):
 		return http.StatusTooManyRequests, wait.Error()
 	case errors.As(err, &inv):
-		return http.StatusUnprocessableEntity, inv.Error()
+		return http.StatusUnprocessableEntity, inv.Summary()
 	case errors.As(err, &refused):
 		if errors.Is(err, publishing.ErrInterrupted) {
 			return http.StatusBadRequest, "The upload was interrupted before every file arrived. Files that arrived whole are in your studio; please upload the others again."

@@ -148,7 +148,11 @@ func (s *Server) changeEmail(w http.ResponseWriter, r *http.Request) error {
 			if !errors.As(err, &bad) {
 				return err
 			}
-			inv.Add("code", bad.Error())
+			msg := bad.Fields["code"]
+			if msg == "" {
+				msg = bad.Message
+			}
+			inv.Add("code", msg)
 		}
 	}
 	if inv.Err() != nil {
