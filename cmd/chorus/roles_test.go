@@ -262,3 +262,33 @@ func TestOversizedFormsAndGuessingInSettings(t *testing.T) {
 		})
 	}
 }
+
+// TestUnverifiedMembersPublishNothing checks that a member who has not
+// confirmed their address cannot make an artist page, and that their
+// profile page is shown to no one but themselves.
+func TestUnverifiedMembersPublishNothing(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			c := newClient(t, srv.URL)
+			c.postForm("/signup", url.Values{"email": {"una@example.org"}, "username": {"una"}, "password": {"a long password"}})
+			resp, body := c.postForm("/studio/artists", url.Values{"name": {"Spam Artist"}, "bio": {"Buy now"}})
+			if resp.StatusCode != http.StatusForbidden || !bytes.Contains(body, []byte("confirm")) {
+				t.Fatalf("artist page by an unverified member: %d", resp.StatusCode)
+			}
+			if resp, _ := newClient(t, srv.URL).get("/artists/spam-artist"); resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("the artist page exists: %d", resp.StatusCode)
+			}
+			if resp, _ := newClient(t, srv.URL).get("/members/una"); resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("an unverified member's page shown to a visitor: %d", resp.StatusCode)
+			}
+			if resp, _ := c.get("/members/una"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("the member cannot see their own page: %d", resp.StatusCode)
+			}
+			c.verifyEmail("una@example.org")
+			if resp, _ := newClient(t, srv.URL).get("/members/una"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("a verified member's page: %d", resp.StatusCode)
+			}
+		})
+	}
+}

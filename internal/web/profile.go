@@ -206,11 +206,19 @@ func (s *Server) removeProfilePicture(w http.ResponseWriter, r *http.Request) er
 }
 
 // publicMember loads the member named by the {username} path value with
-// their whole profile; suspended members are not shown.
+// their whole profile. Suspended members are not shown, nor members who
+// have not confirmed their address yet (except to themselves): until then
+// nothing they write is published.
 func (s *Server) publicMember(r *http.Request) (chorus.Member, chorus.Profile, error) {
 	m, p, err := s.DB.ProfileByUsername(r.Context(), r.PathValue("username"))
-	if err == nil && m.Suspended {
+	switch {
+	case err != nil:
+	case m.Suspended:
 		err = fmt.Errorf("member %d is suspended: %w", m.ID, chorus.ErrNotFound)
+	case !m.EmailVerified:
+		if viewer := s.member(r); viewer == nil || viewer.ID != m.ID {
+			err = fmt.Errorf("member %d has not confirmed their address: %w", m.ID, chorus.ErrNotFound)
+		}
 	}
 	return m, p, err
 }

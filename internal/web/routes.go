@@ -95,7 +95,7 @@ func (s *Server) Handler() http.Handler {
 
 	// Publishing: members and their artists.
 	mux.Handle("GET /studio", s.h(s.requireMember(s.studio)))
-	mux.Handle("POST /studio/artists", s.h(s.requireMember(s.createArtist)))
+	mux.Handle("POST /studio/artists", s.h(s.requireVerified(s.createArtist)))
 	mux.Handle("GET /studio/artists/{id}", s.h(s.requireMember(s.editArtistForm)))
 	mux.Handle("POST /studio/artists/{id}", s.h(s.requireMember(s.editArtist)))
 	mux.Handle("GET /studio/upload", s.h(s.requireVerified(s.uploadForm)))
