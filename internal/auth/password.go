@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Argon2id parameters from the OWASP Password Storage Cheat Sheet
@@ -34,7 +35,7 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(normalisePassword(password)), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemoryKiB, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -72,12 +73,24 @@ func CheckPassword(hash, password string) error {
 	if err != nil {
 		return err
 	}
-	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
-	if subtle.ConstantTimeCompare(got, want) != 1 {
-		return ErrMismatch
+	got := argon2.IDKey([]byte(normalisePassword(password)), salt, t, m, p, uint32(len(want)))
+	if subtle.ConstantTimeCompare(got, want) == 1 {
+		return nil
 	}
-	return nil
+	// Hashes made before passwords were normalised hold the bytes as typed.
+	if normalisePassword(password) != password {
+		got = argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+		if subtle.ConstantTimeCompare(got, want) == 1 {
+			return nil
+		}
+	}
+	return ErrMismatch
 }
+
+// normalisePassword applies Unicode NFKC before hashing, so that "é" typed
+// as one character or as "e" and an accent is the same password on every
+// keyboard (NIST SP 800-63B §5.1.1.2).
+func normalisePassword(password string) string { return norm.NFKC.String(password) }
 
 // DummyCheck spends the time of one password check, so that a login for
 // an unknown account takes as long as one with a wrong password.

@@ -109,3 +109,17 @@ func TestCheckNewPassword(t *testing.T) {
 		}
 	}
 }
+
+func TestPasswordsAreNormalised(t *testing.T) {
+	composed, decomposed := "caf\u00e9 au lait", "cafe\u0301 au lait"
+	hash, err := HashPassword(composed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPassword(hash, decomposed); err != nil {
+		t.Fatalf("the same password typed with a combining accent: %v", err)
+	}
+	if err := CheckPassword(hash, "cafe au lait"); err != ErrMismatch {
+		t.Fatalf("another password: %v", err)
+	}
+}

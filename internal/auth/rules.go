@@ -55,6 +55,10 @@ func CheckEmail(email string) (string, string) {
 		return email, "Enter your email address."
 	case !utf8.ValidString(email) || len(email) > 254 || err != nil || addr.Address != email || !strings.Contains(email, "."):
 		return email, "Enter a valid email address, like name@example.org."
+	case strings.ContainsAny(email, "[]"):
+		// An address literal (user@[192.0.2.1], RFC 5321 §4.1.3) names a
+		// machine, not a mail domain; no mail service hands them out.
+		return email, "Enter an address at a domain name, like name@example.org."
 	}
 	return email, ""
 }

@@ -18,6 +18,7 @@ func TestCheckEmail(t *testing.T) {
 		{"ana@example.org\r\nBcc: eve@example.org", "ana@example.org\r\nBcc: eve@example.org", false},
 		{strings.Repeat("a", 250) + "@b.co", strings.Repeat("a", 250) + "@b.co", false},
 		{"an\xffa@example.org", "an\xffa@example.org", false},
+		{"x@[127.0.0.1]", "x@[127.0.0.1]", false},
 		{"<script>@example.org", "<script>@example.org", false},
 	} {
 		got, msg := CheckEmail(tc.in)
