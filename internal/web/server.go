@@ -160,6 +160,8 @@ type View struct {
 	Query   string // the search box's current text
 	Flash   string
 	BaseURL string
+	// Path is the request's path, to mark the current page in menus.
+	Path string
 	// Passkeys is true when members can log in with passkeys here.
 	Passkeys bool
 	Data     any
@@ -170,7 +172,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if !ok {
 		return fmt.Errorf("no template %q", page)
 	}
-	v := View{Title: title, Member: s.member(r), BaseURL: s.BaseURL, Passkeys: s.webauthn != nil, Data: data, Flash: s.sessions.PopString(r.Context(), "flash")}
+	v := View{Title: title, Member: s.member(r), BaseURL: s.BaseURL, Passkeys: s.webauthn != nil, Path: r.URL.Path, Data: data, Flash: s.sessions.PopString(r.Context(), "flash")}
 	if r.URL.Path == "/search" {
 		v.Query = r.URL.Query().Get("q")
 	}

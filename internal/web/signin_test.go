@@ -347,14 +347,16 @@ func TestSignInHostileInput(t *testing.T) {
 			t.Fatalf("callback: %d", resp.StatusCode)
 		}
 		for _, v := range hostile {
+			// A form far larger than any answer is refused whole (413).
+			huge := len(url.Values{"v": {v}}.Encode()) > 200<<10
 			resp, body := b.do(http.MethodPost, "/auth/twitter/signup", url.Values{"username": {v}, "email": {v}})
 			check("sign-up form", resp, body)
-			if resp.StatusCode != http.StatusUnprocessableEntity {
-				t.Errorf("sign-up with %.20q: %d, want 422", v, resp.StatusCode)
+			if want := map[bool]int{false: http.StatusUnprocessableEntity, true: http.StatusRequestEntityTooLarge}[huge]; resp.StatusCode != want {
+				t.Errorf("sign-up with %.20q: %d, want %d", v, resp.StatusCode, want)
 			}
 			resp, body = newBrowser(t, base).do(http.MethodPost, "/auth/twitter", url.Values{"next": {v}, "intent": {v}})
 			check("start", resp, body)
-			if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, x.URL+"/authorize?") {
+			if loc := resp.Header.Get("Location"); !huge && !strings.HasPrefix(loc, x.URL+"/authorize?") {
 				t.Errorf("start with %.20q went to %q", v, loc)
 			}
 			resp, body = b.do(http.MethodGet, "/auth/twitter/callback?"+url.Values{"state": {v}, "code": {v}, "error": {v}}.Encode(), nil)
