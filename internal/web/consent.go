@@ -25,7 +25,7 @@ func (s *Server) consented(r *http.Request, p consent.Purpose) bool {
 	if sig.Refuses(p) {
 		return false
 	}
-	rec, err := s.currentChoice(r)
+	rec, err := s.currentChoice(r, s.member(r))
 	if err != nil {
 		s.Logger.Warn("read consent", "err", err)
 		return false
@@ -33,11 +33,11 @@ func (s *Server) consented(r *http.Request, p consent.Purpose) bool {
 	return consent.Allowed(sig, rec, p)
 }
 
-// consentSubject is whose choices count for r: the logged-in member's, or
-// the visitor's of the consent cookie; ok is false for a visitor without
-// a (well-formed) cookie.
-func (s *Server) consentSubject(r *http.Request) (who store.ConsentSubject, ok bool) {
-	if m := s.member(r); m != nil {
+// consentSubject is whose choices count for r: the logged-in member m's,
+// or, when m is nil, the visitor's of the consent cookie; ok is false for a
+// visitor without a (well-formed) cookie.
+func consentSubject(r *http.Request, m *chorus.Member) (who store.ConsentSubject, ok bool) {
+	if m != nil {
 		return store.ConsentSubject{MemberID: m.ID}, true
 	}
 	if id := visitorConsentID(r); id != "" {
@@ -46,9 +46,10 @@ func (s *Server) consentSubject(r *http.Request) (who store.ConsentSubject, ok b
 	return store.ConsentSubject{}, false
 }
 
-// currentChoice is the choice that counts for r, nil when none was made.
-func (s *Server) currentChoice(r *http.Request) (*consent.Record, error) {
-	who, ok := s.consentSubject(r)
+// currentChoice is the choice that counts for r, whose member is m (nil
+// for a visitor); nil when none was made.
+func (s *Server) currentChoice(r *http.Request, m *chorus.Member) (*consent.Record, error) {
+	who, ok := consentSubject(r, m)
 	if !ok {
 		return nil, nil
 	}
@@ -99,13 +100,13 @@ func newConsentView(r *http.Request, cur *consent.Record, from consent.Source, r
 		Accept: consent.AcceptLabel, Refuse: consent.RefuseLabel, Choose: consent.ChooseLabel, Save: consent.SaveLabel}
 }
 
-// banner returns the banner for a page: shown until a choice is made,
-// except on the pages that hold the same form.
-func (s *Server) banner(r *http.Request) *consentView {
+// banner returns the banner for a page seen by m (nil for a visitor):
+// shown until a choice is made, except on the pages that hold the same form.
+func (s *Server) banner(r *http.Request, m *chorus.Member) *consentView {
 	if r.URL.Path == "/privacy/choices" || r.URL.Path == "/settings/privacy" {
 		return nil
 	}
-	cur, err := s.currentChoice(r)
+	cur, err := s.currentChoice(r, m)
 	if err != nil {
 		s.Logger.Warn("read consent", "err", err)
 		return nil
@@ -154,7 +155,7 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request) error {
 	rec := consent.Record{Given: yes, Refused: no, Signal: consent.SignalOf(r.Header).String(),
 		PolicyVersion: notice.Version, Wording: notice.Text(), Source: from}
 
-	who, ok := s.consentSubject(r)
+	who, ok := consentSubject(r, s.member(r))
 	if !ok {
 		id := randomToken(16)
 		who = store.ConsentSubject{VisitorHash: store.VisitorHash(id)}
@@ -182,7 +183,7 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request) error {
 // privacyChoices shows the current choice with a form to change it, what
 // the browser's signal already refused, and every cookie Chorus may set.
 func (s *Server) privacyChoices(w http.ResponseWriter, r *http.Request) error {
-	cur, err := s.currentChoice(r)
+	cur, err := s.currentChoice(r, s.member(r))
 	if err != nil {
 		return err
 	}

@@ -177,7 +177,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.Query = r.URL.Query().Get("q")
 	}
 	v.SignIn = s.signInButtons()
-	v.Consent = s.banner(r)
+	v.Consent = s.banner(r, v.Member)
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
