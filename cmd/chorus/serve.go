@@ -112,12 +112,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}
 	}()
-	go func() { // what expired logins recorded (network, device) is not kept
+	go func() { // what expired logins recorded (network, device) and visitors' old consent records are not kept
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
 			if _, err := srv.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
 				logger.Warn("delete expired sessions", "err", err)
+			}
+			if _, err := srv.DeleteExpiredVisitorConsent(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("delete expired visitor consent records", "err", err)
 			}
 			select {
 			case <-ctx.Done():

@@ -179,7 +179,8 @@ func suspendedMessage(m chorus.Member) string {
 // records it for the sessions page with the network it came from
 // (truncated, see networkPrefix) and the browser, system and device type
 // read from its User-Agent (the header itself is not kept). A login the
-// browser already had ends.
+// browser already had ends. A privacy choice made on this browser before
+// logging in becomes the member's when it is their latest.
 func (s *Server) startSession(r *http.Request, memberID int64) error {
 	if old := s.sessions.GetString(r.Context(), sessionID); old != "" {
 		if err := s.DB.EndMemberSession(r.Context(), old); err != nil {
@@ -193,8 +194,12 @@ func (s *Server) startSession(r *http.Request, memberID int64) error {
 	sid := randomToken(16)
 	browser, system, device := describeDevice(r.UserAgent())
 	err := s.DB.Tx(r.Context(), func(tx *store.Tx) error {
-		return tx.CreateMemberSession(r.Context(), store.MemberSession{ID: sid, MemberID: memberID,
+		err := tx.CreateMemberSession(r.Context(), store.MemberSession{ID: sid, MemberID: memberID,
 			IPPrefix: networkPrefix(r.RemoteAddr), Browser: browser, OS: system, Device: device})
+		if err != nil {
+			return err
+		}
+		return carryConsent(r, tx, memberID)
 	})
 	if err != nil {
 		return err
@@ -270,8 +275,11 @@ func (s *Server) acquirePassword(ctx context.Context) error {
 func (s *Server) releasePassword() { <-s.passwordSlots }
 
 // safeNext keeps a post-login redirect on this site.
-func safeNext(next string) string {
-	const home = "/studio"
+func safeNext(next string) string { return safeLocal(next, "/studio") }
+
+// safeLocal returns next when it is a path on this site, and home when it
+// is empty or could lead elsewhere.
+func safeLocal(next, home string) string {
 	if next == "" || !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\") {
 		return home
 	}

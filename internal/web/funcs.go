@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chorus/internal/chorus"
+	"chorus/internal/consent"
 	"chorus/internal/publishing"
 )
 
@@ -26,6 +27,7 @@ var funcs = template.FuncMap{
 	"join":        strings.Join,
 	"add":         func(a, b int) int { return a + b },
 	"sub":         func(a, b int) int { return a - b },
+	"sourceLabel": sourceLabel,
 	"peaksAttr": func(p []float32) string {
 		var b strings.Builder
 		for i, v := range p {
@@ -44,4 +46,19 @@ func formatDuration(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
 	}
 	return fmt.Sprintf("%d:%02d", sec/60, sec%60)
+}
+
+// sourceLabel says in words where a privacy choice was made.
+func sourceLabel(s consent.Source) string {
+	switch s {
+	case consent.FromBanner:
+		return "on the banner"
+	case consent.FromChoices:
+		return "on the privacy choices page"
+	case consent.FromSettings:
+		return "in your settings"
+	case consent.FromVisit:
+		return "on this browser before you logged in"
+	}
+	return string(s)
 }

@@ -47,6 +47,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /tags/{tag}", s.h(s.tagPage))
 	mux.Handle("GET /licences", s.h(s.licencesPage))
 
+	// Privacy choices: consent to what is not strictly necessary.
+	mux.Handle("GET /privacy/choices", s.h(s.privacyChoices))
+	mux.Handle("POST /privacy/consent", s.h(s.saveConsent))
+	mux.Handle("GET /settings/privacy", s.h(s.requireMember(s.settingsPrivacy)))
+
 	// Sign-in with third-party providers, and the accounts linked to them.
 	mux.Handle("GET /auth/{provider}", s.h(s.signInConsent))
 	mux.Handle("POST /auth/{provider}", s.h(s.signInStart))

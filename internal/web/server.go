@@ -164,7 +164,9 @@ type View struct {
 	Path string
 	// Passkeys is true when members can log in with passkeys here.
 	Passkeys bool
-	Data     any
+	// Consent is the consent banner, nil once a choice is made.
+	Consent *consentView
+	Data    any
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) error {
@@ -177,11 +179,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.Query = r.URL.Query().Get("q")
 	}
 	v.SignIn = s.signInButtons()
+	v.Consent = s.banner(r, v.Member)
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// The banner depends on the browser's privacy signals.
+	w.Header().Add("Vary", "Sec-GPC, DNT")
 	if v.Member != nil || privatePath(r.URL.Path) {
 		// Pages with personal data must not be kept by browsers or
 		// shared caches (OWASP ASVS 5.0 V14.3.2).
@@ -195,7 +200,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 // privatePath reports whether pages under path hold personal data or
 // secrets even for a visitor (forms with tokens, the login page).
 func privatePath(path string) bool {
-	for _, p := range []string{"/settings", "/studio", "/admin", "/login", "/signup", "/reset", "/verify", "/auth/", "/members/"} {
+	for _, p := range []string{"/settings", "/studio", "/admin", "/login", "/signup", "/reset", "/verify", "/auth/", "/members/", "/privacy/"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}
