@@ -76,6 +76,28 @@ func TestTwoFactorThroughTheProgram(t *testing.T) {
 					t.Fatalf("recovery code, use %d: %d, want %d", use+1, resp.StatusCode, want)
 				}
 			}
+			// Each change to how tess logs in was told to her by email.
+			waitMail(t, srv.URL, "tess@example.org", "How you log in")
+			var told []string
+			for _, m := range mailsTo(t, srv.URL, "tess@example.org") {
+				if strings.Contains(m.Subject, "How you log in") {
+					told = append(told, m.Text)
+				}
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			for len(told) < 2 && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+				told = told[:0]
+				for _, m := range mailsTo(t, srv.URL, "tess@example.org") {
+					if strings.Contains(m.Subject, "How you log in") {
+						told = append(told, m.Text)
+					}
+				}
+			}
+			all := strings.Join(told, "\n")
+			if !strings.Contains(all, "two-factor authentication was turned on") || !strings.Contains(all, "recovery codes was used") {
+				t.Fatalf("security notices: %d messages\n%s", len(told), all)
+			}
 		})
 	}
 }

@@ -158,6 +158,8 @@ func TestEveryTemplateRendersBothPartsWithoutTracking(t *testing.T) {
 				[]string{link, "24 hours", "keeps its current address", "given as the new address"}},
 			{mail.EmailChangeNotice{Username: "ana", NewAddress: mail.MaskAddress("nadia@elsewhere.net")}, "Your Chorus account's email address is being changed",
 				[]string{"n•••@e•••.net", site + "/reset", "current address of the Chorus account"}},
+			{mail.SecurityChanged{Username: "ana", At: at, Change: "two-factor authentication was turned off"}, "How you log in to Chorus changed",
+				[]string{"1 May 2030 at 12:30 UTC, two-factor authentication was turned off", site + "/reset", "We always tell you"}},
 		} {
 			t.Run(tc.content.TemplateName(), func(t *testing.T) {
 				for _, f := range mustGlob(t, dir, "*.eml") {

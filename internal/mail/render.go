@@ -62,12 +62,24 @@ type EmailChangeNotice struct {
 	NewAddress string
 }
 
+// SecurityChanged tells a member that how they log in changed: two-factor
+// turned on or off, new recovery codes, a recovery code used, a passkey
+// added, so that a change they did not make does not go unnoticed (OWASP
+// ASVS 5.0 V6.3.7). Change completes "On DATE, …" ("two-factor
+// authentication was turned off").
+type SecurityChanged struct {
+	Username string
+	At       time.Time
+	Change   string
+}
+
 // TemplateName names the template of each kind of message.
 func (VerifyEmail) TemplateName() string        { return "verify_email" }
 func (ResetPassword) TemplateName() string      { return "reset_password" }
 func (PasswordChanged) TemplateName() string    { return "password_changed" }
 func (EmailChangeConfirm) TemplateName() string { return "email_change_confirm" }
 func (EmailChangeNotice) TemplateName() string  { return "email_change_notice" }
+func (SecurityChanged) TemplateName() string    { return "security_changed" }
 
 // view is what every template receives.
 type view struct {

@@ -181,8 +181,10 @@ func (s *Server) finishPasskeyRegistration(w http.ResponseWriter, r *http.Reques
 		return err
 	}
 	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
-		_, err := tx.AddPasskey(r.Context(), store.Passkey{MemberID: m.ID, CredentialID: base64.RawURLEncoding.EncodeToString(cred.ID), Name: name, Credential: record})
-		return err
+		if _, err := tx.AddPasskey(r.Context(), store.Passkey{MemberID: m.ID, CredentialID: base64.RawURLEncoding.EncodeToString(cred.ID), Name: name, Credential: record}); err != nil {
+			return err
+		}
+		return s.tellSecurityChange(r.Context(), tx, *m, "a passkey named “"+name+"” was added to your account: it logs in without the password")
 	})
 	if err != nil {
 		return chorus.Invalid("This passkey is already registered.")

@@ -111,7 +111,10 @@ func (s *Server) checkSecondFactor(ctx context.Context, m chorus.Member, code st
 		var ok bool
 		err := s.DB.Tx(ctx, func(tx *store.Tx) (err error) {
 			ok, err = tx.UseRecoveryCode(ctx, m.ID, auth.RecoveryCodeHash(clean))
-			return err
+			if err != nil || !ok {
+				return err
+			}
+			return s.tellSecurityChange(ctx, tx, m, "one of your recovery codes was used instead of a code from your authenticator app")
 		})
 		if err != nil {
 			return 0, err

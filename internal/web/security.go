@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"html/template"
@@ -19,6 +20,7 @@ import (
 
 	"chorus/internal/auth"
 	"chorus/internal/chorus"
+	"chorus/internal/mail"
 	"chorus/internal/store"
 )
 
@@ -157,7 +159,10 @@ func (s *Server) enableTOTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	codes, hashes := auth.NewRecoveryCodes()
 	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
-		return tx.EnableTOTP(r.Context(), m.ID, key.Secret(), step, hashes)
+		if err := tx.EnableTOTP(r.Context(), m.ID, key.Secret(), step, hashes); err != nil {
+			return err
+		}
+		return s.tellSecurityChange(r.Context(), tx, *m, "two-factor authentication was turned on for your account, and ten recovery codes were made")
 	})
 	if errors.Is(err, chorus.ErrConflict) { // turned on meanwhile from another browser
 		http.Redirect(w, r, "/settings/security", http.StatusSeeOther)
@@ -184,7 +189,12 @@ func (s *Server) disableTOTP(w http.ResponseWriter, r *http.Request) error {
 	if err := s.reauthenticate(r, *m); err != nil {
 		return s.securityFormError(w, r, "disable", err)
 	}
-	if err := s.DB.Tx(r.Context(), func(tx *store.Tx) error { return tx.DisableTOTP(r.Context(), m.ID) }); err != nil {
+	if err := s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		if err := tx.DisableTOTP(r.Context(), m.ID); err != nil {
+			return err
+		}
+		return s.tellSecurityChange(r.Context(), tx, *m, "two-factor authentication was turned off for your account: logging in now needs only the password")
+	}); err != nil {
 		return err
 	}
 	s.Logger.Info("two-factor turned off", "member", m.ID)
@@ -207,7 +217,12 @@ func (s *Server) newRecoveryCodes(w http.ResponseWriter, r *http.Request) error 
 		return s.securityFormError(w, r, "codes", err)
 	}
 	codes, hashes := auth.NewRecoveryCodes()
-	if err := s.DB.Tx(r.Context(), func(tx *store.Tx) error { return tx.ReplaceRecoveryCodes(r.Context(), m.ID, hashes) }); err != nil {
+	if err := s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		if err := tx.ReplaceRecoveryCodes(r.Context(), m.ID, hashes); err != nil {
+			return err
+		}
+		return s.tellSecurityChange(r.Context(), tx, *m, "new recovery codes were made for your account, and the old ones stopped working")
+	}); err != nil {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "recovery_codes.html", "Your recovery codes", map[string]any{"Codes": codes})
@@ -341,4 +356,11 @@ func qrPNG(uri string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// tellSecurityChange emails the member, in tx, that how they log in
+// changed (mail.SecurityChanged).
+func (s *Server) tellSecurityChange(ctx context.Context, tx *store.Tx, m chorus.Member, change string) error {
+	return s.Mail.Send(ctx, tx, mail.Message{To: m.Email, MemberID: m.ID,
+		Content: mail.SecurityChanged{Username: m.Username, At: tx.Now, Change: change}})
 }
