@@ -123,7 +123,7 @@ type Export struct {
 }
 
 // Exported and NotExported build Export rules.
-func Exported(note string) Export    { return Export{Include: true, Note: note} }
+func Exported(note string) Export   { return Export{Include: true, Note: note} }
 func NotExported(why string) Export { return Export{Note: why} }
 
 // FileKind names what a column's value points at in the file store or

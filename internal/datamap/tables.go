@@ -82,7 +82,7 @@ var Tables = []Table{
 				Retention: untilErased, Export: internalOnly, Erasure: deleted},
 			{Name: "username", Category: Username, Purposes: []Purpose{LogIn, Publish}, Mandatory: "account", Visibility: Public,
 				Retention: untilErased + "; when the site reserves names of erased accounts, a hash of its look-alike form is kept (reserved_usernames)",
-				Export: export, Erasure: deleted,
+				Export:    export, Erasure: deleted,
 				Why: "Needed to identify you on Chorus. It is public: others see it beside what you post."},
 			{Name: "username_key", Category: Username, Purposes: []Purpose{LogIn}, Mandatory: "account", Visibility: Public,
 				Retention: untilErased, Export: internalOnly, Erasure: deleted},
@@ -399,8 +399,8 @@ var Tables = []Table{
 	// The search index holds copies of public text: titles, album and
 	// artist names, tags.
 	{
-		Name:  "search_fts",
-		About: "Full-text search over public tracks, albums and artists (SQLite FTS5). Erasure then merges the index, so that the words of deleted documents leave its storage too.",
+		Name:    "search_fts",
+		About:   "Full-text search over public tracks, albums and artists (SQLite FTS5). Erasure then merges the index, so that the words of deleted documents leave its storage too.",
 		Dialect: "sqlite", Owner: searchOwner, Rows: DeleteRows, Order: 5,
 		Columns: []Column{
 			{Name: "body", Category: PublicContent, Purposes: []Purpose{Publish}, Visibility: Public,
@@ -415,8 +415,8 @@ var Tables = []Table{
 	ftsShadow("search_fts_docsize", "id", "sz"),
 	ftsShadow("search_fts_config", "k", "v"),
 	{
-		Name:  "search_index",
-		About: "Full-text search over public tracks, albums and artists (PostgreSQL tsvector).",
+		Name:    "search_index",
+		About:   "Full-text search over public tracks, albums and artists (PostgreSQL tsvector).",
 		Dialect: "postgres", Owner: searchOwner, Rows: DeleteRows, Order: 5,
 		Columns: []Column{
 			notPersonal("kind", "what the document is"),
