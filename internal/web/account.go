@@ -208,7 +208,8 @@ func (s *Server) startSession(r *http.Request, memberID int64) error {
 	}
 	s.sessions.Put(r.Context(), sessionMemberID, memberID)
 	s.sessions.Put(r.Context(), sessionID, sid)
-	return nil
+	// Logging in during an erasure's grace period cancels it.
+	return s.cancelErasure(r, memberID)
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
