@@ -142,7 +142,7 @@ type Config struct {
 	// Eraser, when set (and Workers > 0), erases accounts: this queue then
 	// also works the privacy queue.
 	Eraser Eraser
-	Logger      *slog.Logger
+	Logger *slog.Logger
 	// Host and Staging identify this process to other processes sharing
 	// the data directory: the queue client id is "HOST/STAGING-NAME", so
 	// that a job left running by a process that died on this host can be

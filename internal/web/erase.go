@@ -146,4 +146,3 @@ func (s *Server) cancelErasure(r *http.Request, memberID int64) error {
 	}
 	return nil
 }
-
