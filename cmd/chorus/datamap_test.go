@@ -3,7 +3,10 @@ package main
 import (
 	"html"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"chorus/internal/datamap"
@@ -60,6 +63,45 @@ func TestFormsSayWhatTheDataMapSays(t *testing.T) {
 				t.Fatalf("profile form: %d", resp.StatusCode)
 			}
 			check("/settings/profile", body, map[string]string{"real_name": "real_name", "location": "location", "bio": "bio", "links": "links", "picture": "picture_key"})
+		})
+	}
+}
+
+// TestRecordOfProcessing checks that admins can read and download the
+// record of processing generated from the data map, and others cannot.
+func TestRecordOfProcessing(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			pwFile := filepath.Join(t.TempDir(), "pw")
+			if err := os.WriteFile(pwFile, []byte("an admin password"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := runCLI(t, "admin", "create-user", "--email", "root@example.org", "--username", "rooty", "--role", "admin",
+				"--password-file", pwFile, "--data", srv.DataDir, "--database-url", srv.DBURL); err != nil {
+				t.Fatal(err)
+			}
+			admin := logIn(t, srv.URL, "rooty", "an admin password")
+			resp, body := admin.get("/admin/record")
+			if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+				t.Fatalf("record page: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+			}
+			resp, md := admin.get("/admin/record.md")
+			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/markdown") {
+				t.Fatalf("record download: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			for _, row := range datamap.Record() {
+				if !strings.Contains(string(body), row.Where) || !strings.Contains(string(md), "| "+row.Where+" | "+string(row.Category)+" |") {
+					t.Errorf("the record does not list %s (%s)", row.Where, row.Category)
+				}
+			}
+			mustContain(t, "record", md, "| members.email | user.contact.email |", "SMTP relay", "Article 30")
+			member := signUp(t, srv.URL, "curious")
+			for _, p := range []string{"/admin/record", "/admin/record.md"} {
+				if resp, _ := member.get(p); resp.StatusCode != http.StatusForbidden {
+					t.Errorf("%s for a member: %d", p, resp.StatusCode)
+				}
+			}
 		})
 	}
 }

@@ -113,6 +113,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/mail/{id}/eml", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailEML)))
 	mux.Handle("GET /admin", s.h(s.requireRole(chorus.RoleAdmin, s.adminHome)))
 	mux.Handle("GET /admin/members", s.h(s.requireRole(chorus.RoleAdmin, s.adminMembers)))
+	mux.Handle("GET /admin/record", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecord)))
+	mux.Handle("GET /admin/record.md", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecordMarkdown)))
 	mux.Handle("POST /admin/members/{id}/{action}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMemberAction)))
 
 	mux.Handle("/", s.h(s.notFound))
