@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"chorus/internal/config"
+	"chorus/internal/erasure"
 	"chorus/internal/files"
 	"chorus/internal/jobs"
 	"chorus/internal/mail"
@@ -136,6 +137,8 @@ type deps struct {
 	logger  *slog.Logger
 	// mailer, when set, delivers mail from the queue that publishing builds.
 	mailer *mail.Service
+	// eraser, when set, erases accounts from the queue that publishing builds.
+	eraser *erasure.Service
 }
 
 func openDeps(ctx context.Context, cfg config.Config, logger *slog.Logger, needMedia bool) (*deps, error) {
@@ -194,6 +197,10 @@ func (d *deps) publishing(cfg config.Config, workers int) (*publishing.Service, 
 		Logger: d.logger.With("component", "jobs"), Host: host, Staging: d.staging}
 	if d.mailer != nil {
 		jc.Mailer = d.mailer
+	}
+	if d.eraser != nil {
+		d.eraser.Tracks = svc
+		jc.Eraser = d.eraser
 	}
 	q, err := jobs.New(d.db, jc)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"chorus/internal/config"
+	"chorus/internal/erasure"
 	"chorus/internal/mail"
 	"chorus/internal/ratelimit"
 	"chorus/internal/web"
@@ -51,13 +52,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return err
 	}
+	d.eraser = &erasure.Service{DB: d.db, Files: d.files, Mail: d.mailer, ReserveUsernames: cfg.ReserveErasedUsernames,
+		Logger: logger.With("component", "erasure")}
 	svc, queue, err := d.publishing(cfg, cfg.Workers)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
-		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg)})
+		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
+		ErasureGrace: cfg.ErasureGrace})
 	if err != nil {
 		ln.Close()
 		return err

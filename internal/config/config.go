@@ -58,6 +58,15 @@ type Config struct {
 	// (OWASP ASVS 5.0 V7.3.1 and V7.3.2).
 	SessionIdleTimeout, SessionLifetime time.Duration
 
+	// ErasureGrace is how long after a member asks for their account to be
+	// erased (and chooses to wait) erasure runs; logging in before then
+	// cancels it.
+	ErasureGrace time.Duration
+	// ReserveErasedUsernames keeps the usernames of erased accounts from
+	// being registered again (only a hash of each is kept); otherwise they
+	// are free at once.
+	ReserveErasedUsernames bool
+
 	// Sign-in providers, each enabled when its client id is set.
 	Google, Facebook, Twitter ProviderConfig
 	// OIDC is any OpenID Connect provider found by discovery from Issuer.
@@ -92,6 +101,7 @@ func Defaults() Config {
 
 		SessionIdleTimeout: 7 * 24 * time.Hour,
 		SessionLifetime:    30 * 24 * time.Hour,
+		ErasureGrace:       14 * 24 * time.Hour,
 	}
 }
 
@@ -119,6 +129,8 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long SIGTERM waits for streams and jobs (env CHORUS_SHUTDOWN_TIMEOUT)")
 		fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", d.SessionIdleTimeout, "log out after this long without activity (env CHORUS_SESSION_IDLE_TIMEOUT)")
 		fs.DurationVar(&c.SessionLifetime, "session-lifetime", d.SessionLifetime, "log out this long after logging in, however active (env CHORUS_SESSION_LIFETIME)")
+		fs.DurationVar(&c.ErasureGrace, "erasure-grace", d.ErasureGrace, "how long an account waits for erasure when its member chooses to wait; logging in cancels (env CHORUS_ERASURE_GRACE)")
+		fs.BoolVar(&c.ReserveErasedUsernames, "reserve-erased-usernames", false, "keep the usernames of erased accounts from being registered again (env CHORUS_RESERVE_ERASED_USERNAMES)")
 		fs.StringVar(&c.Google.ClientID, "google-client-id", "", "enables sign-in with Google (env CHORUS_GOOGLE_CLIENT_ID)")
 		fs.StringVar(&c.Google.ClientSecret, "google-client-secret", "", "(env CHORUS_GOOGLE_CLIENT_SECRET)")
 		fs.StringVar(&c.Facebook.ClientID, "facebook-client-id", "", "enables sign-in with Facebook (env CHORUS_FACEBOOK_CLIENT_ID)")
@@ -148,20 +160,22 @@ var envNames = map[string]string{
 	"ffprobe":          "CHORUS_FFPROBE",
 	"max-upload-bytes": "CHORUS_MAX_UPLOAD_BYTES",
 
-	"smtp-url":               "CHORUS_SMTP_URL",
-	"mail-from":              "CHORUS_MAIL_FROM",
-	"session-idle-timeout":   "CHORUS_SESSION_IDLE_TIMEOUT",
-	"session-lifetime":       "CHORUS_SESSION_LIFETIME",
-	"google-client-id":       "CHORUS_GOOGLE_CLIENT_ID",
-	"google-client-secret":   "CHORUS_GOOGLE_CLIENT_SECRET",
-	"facebook-client-id":     "CHORUS_FACEBOOK_CLIENT_ID",
-	"facebook-client-secret": "CHORUS_FACEBOOK_CLIENT_SECRET",
-	"twitter-client-id":      "CHORUS_TWITTER_CLIENT_ID",
-	"twitter-client-secret":  "CHORUS_TWITTER_CLIENT_SECRET",
-	"oidc-issuer":            "CHORUS_OIDC_ISSUER",
-	"oidc-client-id":         "CHORUS_OIDC_CLIENT_ID",
-	"oidc-client-secret":     "CHORUS_OIDC_CLIENT_SECRET",
-	"oidc-name":              "CHORUS_OIDC_NAME",
+	"smtp-url":                 "CHORUS_SMTP_URL",
+	"mail-from":                "CHORUS_MAIL_FROM",
+	"session-idle-timeout":     "CHORUS_SESSION_IDLE_TIMEOUT",
+	"session-lifetime":         "CHORUS_SESSION_LIFETIME",
+	"erasure-grace":            "CHORUS_ERASURE_GRACE",
+	"reserve-erased-usernames": "CHORUS_RESERVE_ERASED_USERNAMES",
+	"google-client-id":         "CHORUS_GOOGLE_CLIENT_ID",
+	"google-client-secret":     "CHORUS_GOOGLE_CLIENT_SECRET",
+	"facebook-client-id":       "CHORUS_FACEBOOK_CLIENT_ID",
+	"facebook-client-secret":   "CHORUS_FACEBOOK_CLIENT_SECRET",
+	"twitter-client-id":        "CHORUS_TWITTER_CLIENT_ID",
+	"twitter-client-secret":    "CHORUS_TWITTER_CLIENT_SECRET",
+	"oidc-issuer":              "CHORUS_OIDC_ISSUER",
+	"oidc-client-id":           "CHORUS_OIDC_CLIENT_ID",
+	"oidc-client-secret":       "CHORUS_OIDC_CLIENT_SECRET",
+	"oidc-name":                "CHORUS_OIDC_NAME",
 }
 
 // Resolve fills every flag not set on the command line from its CHORUS_*
@@ -256,6 +270,9 @@ func (c *Config) finish(server bool) error {
 		}
 		if c.SessionLifetime < c.SessionIdleTimeout {
 			bad("session-lifetime", "must be at least the idle timeout (%s), got %s", c.SessionIdleTimeout, c.SessionLifetime)
+		}
+		if c.ErasureGrace < time.Second || c.ErasureGrace > 90*24*time.Hour {
+			bad("erasure-grace", "must be between 1s and 2160h (90 days), got %s", c.ErasureGrace)
 		}
 		for _, p := range []struct {
 			name string

@@ -78,6 +78,49 @@ type Mailer interface {
 	SendMail(ctx context.Context, outboxID int64, attempt int, final bool) error
 }
 
+// EraseMemberArgs asks for a member's account to be erased, as their
+// request of RequestedAt (microseconds since 1970) says. A request that
+// was cancelled or replaced since makes the job do nothing.
+type EraseMemberArgs struct {
+	MemberID    int64 `json:"member_id"`
+	RequestedAt int64 `json:"requested_at"`
+}
+
+// Kind names the job in the queue table.
+func (EraseMemberArgs) Kind() string { return "erase_member" }
+
+// PrivacyQueue is the queue erasure jobs wait in: only processes that can
+// erase (chorus serve) work it.
+const PrivacyQueue = "privacy"
+
+// InsertOpts puts erasure jobs on the privacy queue. Erasure is safe to
+// run again, so it is retried until it succeeds (about three days).
+func (EraseMemberArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 25, Queue: PrivacyQueue}
+}
+
+// Eraser does the work of an EraseMemberArgs job.
+type Eraser interface {
+	EraseRequested(ctx context.Context, memberID int64, requestedAt time.Time) error
+}
+
+type eraseMemberWorker struct {
+	river.WorkerDefaults[EraseMemberArgs]
+	e Eraser
+}
+
+func (w *eraseMemberWorker) Work(ctx context.Context, job *river.Job[EraseMemberArgs]) error {
+	return w.e.EraseRequested(ctx, job.Args.MemberID, time.UnixMicro(job.Args.RequestedAt).UTC())
+}
+
+// EnqueueErasure inserts, inside tx, the job that erases the member's
+// account at the time their request says.
+func (q *Queue) EnqueueErasure(ctx context.Context, tx *store.Tx, r store.ErasureRequest) error {
+	_, err := q.client.InsertTx(ctx, tx.SQL(), EraseMemberArgs{MemberID: r.MemberID, RequestedAt: r.RequestedAt.UnixMicro()},
+		&river.InsertOpts{ScheduledAt: r.EraseAt})
+	return err
+}
+
 // ErrPermanent marks an error that retrying cannot fix (the file is not
 // audio, or is truncated); wrap it to fail the job at once.
 var ErrPermanent = errors.New("permanent failure")
@@ -96,7 +139,10 @@ type Config struct {
 	// also works the mail queue, with MailWorkers at once.
 	Mailer      Mailer
 	MailWorkers int // 0 means 2
-	Logger      *slog.Logger
+	// Eraser, when set (and Workers > 0), erases accounts: this queue then
+	// also works the privacy queue.
+	Eraser Eraser
+	Logger *slog.Logger
 	// Host and Staging identify this process to other processes sharing
 	// the data directory: the queue client id is "HOST/STAGING-NAME", so
 	// that a job left running by a process that died on this host can be
@@ -178,6 +224,10 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 		if cfg.Mailer != nil {
 			river.AddWorker(workers, &sendMailWorker{m: cfg.Mailer})
 			rc.Queues[MailQueue] = river.QueueConfig{MaxWorkers: cmp.Or(cfg.MailWorkers, 2)}
+		}
+		if cfg.Eraser != nil {
+			river.AddWorker(workers, &eraseMemberWorker{e: cfg.Eraser})
+			rc.Queues[PrivacyQueue] = river.QueueConfig{MaxWorkers: 1}
 		}
 		rc.JobTimeout = cfg.JobTimeout
 		rc.RescueStuckJobsAfter = cfg.JobTimeout + cfg.JobTimeout/10 + time.Second

@@ -220,6 +220,11 @@ func (s *Service) SendMail(ctx context.Context, id int64, attempt int, final boo
 		return err
 	}
 	if err := s.DB.MarkOutboxSent(ctx, id, key); err != nil {
+		if errors.Is(err, chorus.ErrNotFound) {
+			// The account was erased while the message was on its way:
+			// its file goes too.
+			return errors.Join(s.DeleteEML(key), fmt.Errorf("outbox message %d: %w", id, jobs.ErrPermanent))
+		}
 		return err
 	}
 	s.logger.Info("mail delivered", "outbox_id", id, "template", m.Template, "attempt", attempt)

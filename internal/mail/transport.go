@@ -86,6 +86,27 @@ func (s *Service) ReadEML(key string) ([]byte, error) {
 	return root.ReadFile(key)
 }
 
+// DeleteEML deletes the .eml file of a message written to the mail
+// folder (account erasure); a file already gone, or a key that does not
+// name a message file, is not an error.
+func (s *Service) DeleteEML(key string) error {
+	if s.cfg.Dir == "" || key == "" || strings.HasPrefix(key, ".") || !strings.HasSuffix(key, ".eml") || filepath.Base(key) != key {
+		return nil
+	}
+	root, err := os.OpenRoot(s.cfg.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := root.Remove(key); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
 // SMTPSettings is what an SMTP URL says; see ParseSMTPURL.
 type SMTPSettings struct {
 	Host string

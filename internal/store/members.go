@@ -64,6 +64,15 @@ func (tx *Tx) CreateMember(ctx context.Context, m NewMember) (chorus.Member, err
 	case !errors.Is(err, sql.ErrNoRows):
 		return chorus.Member{}, err
 	}
+	if _, taken := inv.Fields["username"]; !taken {
+		reserved, err := tx.usernameReserved(ctx, m.Username)
+		if err != nil {
+			return chorus.Member{}, err
+		}
+		if reserved {
+			inv.Add("username", "This username is taken. Please choose another.")
+		}
+	}
 	if err := inv.Err(); err != nil {
 		return chorus.Member{}, err
 	}

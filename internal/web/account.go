@@ -9,6 +9,7 @@ import (
 
 	"chorus/internal/auth"
 	"chorus/internal/chorus"
+	"chorus/internal/datamap"
 	"chorus/internal/store"
 )
 
@@ -93,13 +94,19 @@ func signupFields(in auth.SignUp, inv *chorus.InvalidError) []FieldInfo {
 		errs = inv.Fields
 	}
 	return []FieldInfo{
-		{Name: "email", Label: "Email address", Type: "email", Autocomplete: "email", Mandatory: true, MaxLen: 254, Value: in.Email, Error: errs["email"],
-			Why: "Needed to log in and to reach you about your account. It is never shown to other members."},
-		{Name: "username", Label: "Username", Type: "text", Autocomplete: "username", Mandatory: true, MaxLen: 30, Value: in.Username, Error: errs["username"],
-			Why: "Needed to identify you on Chorus. It is public: others see it beside what you post."},
-		{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password", Mandatory: true, Error: errs["password"],
-			Why: "Needed to protect your account. At least 8 characters; we store only a salted hash of it."},
+		asked("members", "email", FieldInfo{Name: "email", Label: "Email address", Type: "email", Autocomplete: "email", MaxLen: 254, Value: in.Email, Error: errs["email"]}),
+		asked("members", "username", FieldInfo{Name: "username", Label: "Username", Type: "text", Autocomplete: "username", MaxLen: 30, Value: in.Username, Error: errs["username"]}),
+		asked("members", "password_hash", FieldInfo{Name: "password", Label: "Password", Type: "password", Autocomplete: "new-password", Error: errs["password"]}),
 	}
+}
+
+// asked fills in whether a form field is mandatory and why it is asked
+// for from the data map's declaration of the column it is stored in, so
+// that forms say what the policy says.
+func asked(table, column string, f FieldInfo) FieldInfo {
+	c := datamap.Field(table, column)
+	f.Mandatory, f.Why = c.Mandatory != "", c.Why
+	return f
 }
 
 func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) error {
@@ -206,7 +213,8 @@ func (s *Server) startSession(r *http.Request, memberID int64) error {
 	}
 	s.sessions.Put(r.Context(), sessionMemberID, memberID)
 	s.sessions.Put(r.Context(), sessionID, sid)
-	return nil
+	// Logging in during an erasure's grace period cancels it.
+	return s.cancelErasure(r, memberID)
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {

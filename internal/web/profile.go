@@ -32,32 +32,25 @@ const (
 // longest kind on their own lines.
 const maxLinksText = chorus.MaxProfileLinks * (chorus.MaxLinkLen + 2)
 
-const whoSees = " You choose below who can see it: everyone, or only you."
-
 func profileFields(p chorus.Profile, linksText string, inv *chorus.InvalidError) []profileField {
 	errs := map[string]string{}
 	if inv != nil {
 		errs = inv.Fields
 	}
 	return []profileField{
-		{FieldInfo: FieldInfo{Name: "real_name", Label: "Real name", Type: "text", Autocomplete: "name", MaxLen: chorus.MaxRealNameLen,
-			Value: p.RealName, Error: errs["real_name"],
-			Why: "Lets people who know you find you, beside your username." + whoSees},
+		{FieldInfo: asked("members", "real_name", FieldInfo{Name: "real_name", Label: "Real name", Type: "text", Autocomplete: "name", MaxLen: chorus.MaxRealNameLen,
+			Value: p.RealName, Error: errs["real_name"]}),
 			Visibility: "real_name_visibility", Subject: "real name", Public: p.RealNamePublic},
-		{FieldInfo: FieldInfo{Name: "location", Label: "Location", Type: "text", MaxLen: chorus.MaxLocationLen,
-			Value: p.Location, Error: errs["location"],
-			Why: "A town, a region or a country, as precise as you like: lets listeners find artists and members near them." + whoSees},
+		{FieldInfo: asked("members", "location", FieldInfo{Name: "location", Label: "Location", Type: "text", MaxLen: chorus.MaxLocationLen,
+			Value: p.Location, Error: errs["location"]}),
 			Visibility: "location_visibility", Subject: "location", Public: p.LocationPublic},
-		{FieldInfo: FieldInfo{Name: "bio", Label: "About you", Type: "textarea", MaxLen: chorus.MaxBioLen,
-			Value: p.Bio, Error: errs["bio"],
-			Why: fmt.Sprintf("A few words about you and the music you like, up to %d characters.", chorus.MaxBioLen) + whoSees},
+		{FieldInfo: asked("members", "bio", FieldInfo{Name: "bio", Label: "About you", Type: "textarea", MaxLen: chorus.MaxBioLen,
+			Value: p.Bio, Error: errs["bio"]}),
 			Visibility: "bio_visibility", Subject: "description", Public: p.BioPublic},
-		{FieldInfo: FieldInfo{Name: "links", Label: "Links", Type: "textarea", MaxLen: maxLinksText,
-			Value: linksText, Error: errs["links"],
-			Why: fmt.Sprintf("Up to %d web addresses starting with https:// or http://, one per line: your website, your other profiles.", chorus.MaxProfileLinks) + whoSees},
+		{FieldInfo: asked("members", "links", FieldInfo{Name: "links", Label: "Links", Type: "textarea", MaxLen: maxLinksText,
+			Value: linksText, Error: errs["links"]}),
 			Visibility: "links_visibility", Subject: "links", Public: p.LinksPublic},
-		{FieldInfo: FieldInfo{Name: "picture", Label: "Profile picture", Type: "file", Error: errs["picture"],
-			Why: "Helps others recognise you. JPEG, PNG, GIF or WebP, up to 20 MB; we keep a resized copy without its metadata (such as where the photo was taken)." + whoSees},
+		{FieldInfo: asked("members", "picture_key", FieldInfo{Name: "picture", Label: "Profile picture", Type: "file", Error: errs["picture"]}),
 			Visibility: "picture_visibility", Subject: "picture", Public: p.PicturePublic},
 	}
 }

@@ -97,6 +97,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /settings", s.h(s.requireMember(s.settingsPage)))
 	mux.Handle("POST /settings/email", s.h(s.requireMember(s.changeEmail)))
 	mux.Handle("POST /settings/password", s.h(s.requireMember(s.changePassword)))
+	mux.Handle("GET /settings/delete", s.h(s.requireMember(s.deleteAccountPage)))
+	mux.Handle("POST /settings/delete", s.h(s.requireMember(s.deleteAccount)))
 
 	// Publishing: members and their artists.
 	mux.Handle("GET /studio", s.h(s.requireMember(s.studio)))
@@ -117,6 +119,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/mail/{id}/eml", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailEML)))
 	mux.Handle("GET /admin", s.h(s.requireRole(chorus.RoleAdmin, s.adminHome)))
 	mux.Handle("GET /admin/members", s.h(s.requireRole(chorus.RoleAdmin, s.adminMembers)))
+	mux.Handle("GET /admin/record", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecord)))
+	mux.Handle("GET /admin/record.md", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecordMarkdown)))
 	mux.Handle("POST /admin/members/{id}/{action}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMemberAction)))
 
 	mux.Handle("/", s.h(s.notFound))

@@ -51,6 +51,11 @@ type Deps struct {
 	// session rows. Zero takes the defaults: 7 days and 30 days.
 	SessionIdleTimeout, SessionLifetime time.Duration
 
+	// ErasureGrace is how long an account waits for erasure when its
+	// member chooses to wait; logging in before then cancels it. Zero
+	// means 14 days.
+	ErasureGrace time.Duration
+
 	// BaseURL is the public origin, without a trailing slash.
 	BaseURL string
 	// MaxUploadBytes is the largest accepted audio file, in bytes.

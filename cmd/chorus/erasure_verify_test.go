@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"chorus/internal/auth"
+	"chorus/internal/datamap"
+	"chorus/internal/store"
+	"chorus/internal/store/storetest"
+)
+
+// uaTransport gives every request of a client a User-Agent of its own.
+type uaTransport struct{ ua string }
+
+func (u uaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", u.ua)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// hit is a place where a marker was found.
+type hit struct{ where, marker string }
+
+// scanDatabase looks for the markers (case-insensitively) in every value of
+// every column of every table, text and bytes alike.
+func scanDatabase(t *testing.T, db *store.DB, markers []string) []hit {
+	t.Helper()
+	ctx := context.Background()
+	q := `SELECT name FROM sqlite_master WHERE type = 'table'`
+	if db.Dialect() == store.Postgres {
+		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	rows, err := db.SQL().QueryContext(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		_ = rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	var hits []hit
+	for _, table := range tables {
+		rows, err := db.SQL().QueryContext(ctx, `SELECT * FROM `+table)
+		if err != nil {
+			t.Fatalf("scan %s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatalf("scan %s: %v", table, err)
+			}
+			for i, v := range vals {
+				var text string
+				switch v := v.(type) {
+				case string:
+					text = v
+				case []byte:
+					text = string(v)
+				default:
+					continue
+				}
+				for _, m := range markers {
+					if strings.Contains(strings.ToLower(text), strings.ToLower(m)) {
+						hits = append(hits, hit{table + "." + cols[i], m})
+					}
+				}
+			}
+		}
+		rows.Close()
+	}
+	return hits
+}
+
+// scanFiles looks for the markers in every file of the data directory but
+// the SQLite database's own (scanned table by table instead), and returns
+// the stored files it found.
+func scanFiles(t *testing.T, dir string, markers []string) ([]hit, []string) {
+	t.Helper()
+	var hits []hit
+	var stored []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), "chorus.db") {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if strings.HasPrefix(rel, "files"+string(filepath.Separator)) {
+			stored = append(stored, rel)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range markers {
+			if strings.Contains(strings.ToLower(string(b)), strings.ToLower(m)) {
+				hits = append(hits, hit{rel, m})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hits, stored
+}
+
+// TestErasureLeavesNothing makes a member who uses every feature Chorus
+// has, with distinctive values, erases them, and then searches every
+// table, every column and every stored file for anything of theirs: the
+// markers, and their id in the columns that hold member ids. Only what the
+// data map keeps under a legal obligation may remain; it is listed.
+func TestErasureLeavesNothing(t *testing.T) {
+	const (
+		username = "quillonvetch"
+		email    = "quillon.vetch@example.org"
+		password = "quillon's long password"
+	)
+	markers := []string{username, email, "Quillon Vetch", "Zyxburgh", "bio-of-quillon", "quillon-links.example",
+		"Quillon Ensemble", "ensemble-bio-quillon", "Quillon Anthem", "Quillon Sessions", "quillongenre", "quillon-original",
+		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id"}
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			srv := startServer(t, d)
+			db := openStore(t, srv.DBURL)
+			bystander := signUp(t, srv.URL, "bystander")
+
+			c := newClient(t, srv.URL)
+			c.http.Transport = uaTransport{ua: "Quillonbrowser/7.0"}
+			resp, body := c.postForm("/signup", url.Values{"email": {email}, "username": {username}, "password": {password}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("signup: %d %s", resp.StatusCode, body)
+			}
+			c.verifyEmail(email)
+			// A wrong password elsewhere: a counter keyed by the account.
+			newClient(t, srv.URL).postForm("/login", url.Values{"login": {username}, "password": {"wrong"}})
+
+			resp, body = c.postMultipart("/settings/profile", map[string]string{
+				"real_name": "Quillon Vetch", "real_name_visibility": "public", "location": "Zyxburgh", "location_visibility": "private",
+				"bio": "bio-of-quillon", "bio_visibility": "public", "links": "https://quillon-links.example/", "links_visibility": "public",
+				"picture_visibility": "public"}, map[string][]byte{"picture": jpegWithGPS(t)})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("profile: %d %s", resp.StatusCode, body)
+			}
+			resp, body = c.postMultipart("/studio/artists", map[string]string{"name": "Quillon Ensemble", "bio": "ensemble-bio-quillon"},
+				map[string][]byte{"picture": jpegWithGPS(t)})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("artist: %d %s", resp.StatusCode, body)
+			}
+			_, up := c.upload(0,
+				uploadFile{Name: "quillon-original.ogg", Body: tone(t, ".ogg", 1, 523, map[string]string{"title": "Quillon Anthem", "album": "Quillon Sessions", "genre": "quillongenre"})},
+				uploadFile{Name: "quillon-original-2.mp3", Body: toneWithCover(t, "Quillon Anthem Two")})
+			if len(up.Results) != 2 || up.Results[0].TrackID == 0 || up.Results[1].TrackID == 0 {
+				t.Fatalf("upload: %+v", up)
+			}
+			for _, r := range up.Results {
+				if st := c.waitTrack(r.TrackID); st["status"] != "ready" {
+					t.Fatalf("track %d: %v", r.TrackID, st)
+				}
+			}
+			resp, _ = c.postForm("/studio/publish", url.Values{"track": {fmt.Sprint(up.Results[0].TrackID), fmt.Sprint(up.Results[1].TrackID)}, "licence": {"cc-by-4.0"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("publish: %d", resp.StatusCode)
+			}
+
+			// Two-factor authentication, with its recovery codes.
+			c.postForm("/settings/security/setup", nil)
+			_, body = c.get("/settings/security")
+			m := regexp.MustCompile(`<p class="secret"><code>([A-Z2-7 ]+)</code>`).FindSubmatch(body)
+			if m == nil {
+				t.Fatal("no two-factor secret shown")
+			}
+			secret := strings.ReplaceAll(string(m[1]), " ", "")
+			code, _ := auth.TOTPCode(secret, time.Now())
+			if resp, _ := c.postForm("/settings/security/enable", url.Values{"password": {password}, "code": {code}}); resp.StatusCode != http.StatusOK {
+				t.Fatalf("enable two-factor: %d", resp.StatusCode)
+			}
+
+			// What cannot be made here without a provider or an authenticator:
+			// a linked provider account and a passkey, stored directly.
+			member, err := db.MemberByLogin(ctx, username)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Tx(ctx, func(tx *store.Tx) error {
+				if _, err := tx.LinkIdentity(ctx, store.Identity{MemberID: member.ID, Provider: "oidc", Subject: "quillon-subject-77",
+					Email: "quillon.provider@example.net", EmailVerified: true, DisplayName: "Quillon Provider Name", AvatarURL: "https://idp.example/quillon.png"}); err != nil {
+					return err
+				}
+				_, err := tx.AddPasskey(ctx, store.Passkey{MemberID: member.ID, CredentialID: "quillon-cred-id", Name: "Quillon passkey", Credential: []byte(`{"id":"quillon-cred-id"}`)})
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// Before: every marker is somewhere, or the search below proves nothing.
+			before := append(scanDatabase(t, db, markers), func() []hit { h, _ := scanFiles(t, srv.DataDir, markers); return h }()...)
+			for _, mk := range markers {
+				if !slices.ContainsFunc(before, func(h hit) bool { return h.marker == mk }) {
+					t.Errorf("marker %q was never stored: the test does not exercise it", mk)
+				}
+			}
+			if _, stored := scanFiles(t, srv.DataDir, nil); len(stored) < 10 {
+				t.Fatalf("only %d stored files before erasure: %v", len(stored), stored)
+			}
+
+			code, _ = auth.TOTPCode(secret, time.Now().Add(30*time.Second))
+			resp, body = c.postForm("/settings/delete", url.Values{"password": {password}, "code": {code}, "confirm": {"yes"}, "when": {"now"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("delete: %d %s", resp.StatusCode, body)
+			}
+			waitGone(t, db, username)
+			time.Sleep(500 * time.Millisecond) // the job finishes the session store and the index
+
+			// Kept under a legal obligation: allowed to remain, and listed.
+			kept := map[string]string{}
+			for _, table := range datamap.Tables {
+				for _, col := range table.Columns {
+					if col.Erasure.Action == datamap.Keep {
+						kept[table.Name+"."+col.Name] = col.Erasure.Obligation + ", " + col.Erasure.Period
+					}
+				}
+			}
+			for where, why := range kept {
+				t.Logf("kept after erasure: %s (%s)", where, why)
+			}
+			dbHits := scanDatabase(t, db, markers)
+			fileHits, stored := scanFiles(t, srv.DataDir, markers)
+			for _, h := range append(dbHits, fileHits...) {
+				if _, ok := kept[h.where]; !ok {
+					t.Errorf("after erasure, %s still holds %q", h.where, h.marker)
+				}
+			}
+			if len(stored) > 0 {
+				t.Errorf("stored files left after erasure: %v", stored)
+			}
+			for _, table := range datamap.For(string(d)) {
+				for _, col := range table.Columns {
+					if !col.MemberRef || kept[table.Name+"."+col.Name] != "" {
+						continue
+					}
+					var n int
+					q := `SELECT COUNT(*) FROM ` + table.Name + ` WHERE ` + col.Name + ` = ?`
+					if d == store.Postgres {
+						q = strings.Replace(q, "?", "$1", 1)
+					}
+					if err := db.SQL().QueryRowContext(ctx, q, member.ID).Scan(&n); err != nil {
+						t.Fatal(err)
+					}
+					if n > 0 {
+						t.Errorf("after erasure, %s.%s still names member %d in %d rows", table.Name, col.Name, member.ID, n)
+					}
+				}
+			}
+			// The site and the other member are as they were.
+			if !loggedIn(bystander) {
+				t.Error("the other member was logged out")
+			}
+			if resp, _ := newClient(t, srv.URL).get("/members/bystander"); resp.StatusCode != http.StatusOK {
+				t.Errorf("the other member's page: %d", resp.StatusCode)
+			}
+			if resp, _ := newClient(t, srv.URL).get("/search?q=quillon"); resp.StatusCode != http.StatusOK {
+				t.Errorf("search after erasure: %d", resp.StatusCode)
+			}
+		})
+	}
+}
