@@ -142,6 +142,7 @@ func TestErasureLeavesNothing(t *testing.T) {
 			srv := startServer(t, d)
 			db := openStore(t, srv.DBURL)
 			bystander := signUp(t, srv.URL, "bystander")
+			bystander.verifyEmail("bystander@example.org")
 
 			c := newClient(t, srv.URL)
 			c.http.Transport = uaTransport{ua: "Quillonbrowser/7.0"}

@@ -42,6 +42,10 @@ const (
 	AccountSettings Category = "user.account.settings"
 	Communications  Category = "user.content.private.communications"
 	Image           Category = "user.content.public.image"
+	// PrivacyChoices are consent given or refused (Fides: user.privacy_preferences).
+	PrivacyChoices Category = "user.privacy_preferences"
+	// Pseudonym is a random id that stands for a visitor (Fides: user.unique_id.pseudonymous).
+	Pseudonym Category = "user.unique_id.pseudonymous"
 )
 
 // Purpose is why Chorus holds a piece of data (GDPR Art. 5(1)(b)); the
@@ -61,6 +65,8 @@ const (
 	Publish Purpose = "publish what you choose to make public: your profile and your music"
 	// Refusing look-alike and reused usernames, and slowing down guessing.
 	Protect Purpose = "protect members against impersonation and against guessing at logins"
+	// Proving the consent given or refused (GDPR Art. 7(1)) and honouring it.
+	Consent Purpose = "honour and prove the choices you made about optional uses of your data"
 )
 
 // Visibility says who can see a piece of data.

@@ -23,6 +23,7 @@ const (
 	untilSent     = "the message until it is sent or given up (at most about 4 hours); the send log until the account is erased"
 	graceOnly     = "until erasure runs (the grace period, 14 days by default) or the member logs in, which cancels it"
 	forever       = "as long as the site keeps usernames of erased accounts reserved"
+	consentKept   = "a member's: until the account is erased; a visitor's: 395 days"
 )
 
 // Erasure rules used in the map.
@@ -68,6 +69,30 @@ const whoSees = " You choose below who can see it: everyone, or only you."
 // goose's version table and SQLite's internal tables are left out: see
 // ignoredTables in the schema test.
 var Tables = []Table{
+	{
+		Name:  "consent_records",
+		About: "The consent ledger (GDPR Art. 7(1)): every choice about the optional purposes, append-only. A member's rows go with the account; a visitor's rows are known only by a hash of a random cookie id and are deleted after 395 days.",
+		Owner: ofMember, Rows: DeleteRows, Order: 10,
+		Columns: []Column{
+			notPersonal("id", "the row's number"),
+			memberRef("member_id"),
+			{Name: "visitor_hash", Category: Pseudonym, Purposes: []Purpose{Consent}, Mandatory: "remembering a visitor's choice", Visibility: Private,
+				Retention: consentKept, Export: NotExported("a hash of a random id; it tells the member nothing"), Erasure: deleted},
+			{Name: "given", Category: PrivacyChoices, Purposes: []Purpose{Consent}, Mandatory: "recording a choice", Visibility: Private,
+				Retention: consentKept, Export: export, Erasure: deleted},
+			{Name: "refused", Category: PrivacyChoices, Purposes: []Purpose{Consent}, Mandatory: "recording a choice", Visibility: Private,
+				Retention: consentKept, Export: export, Erasure: deleted},
+			{Name: "signal", Category: PrivacyChoices, Purposes: []Purpose{Consent}, Mandatory: "recording a choice", Visibility: Private,
+				Retention: consentKept, Export: export, Erasure: deleted},
+			notPersonal("policy_version", "the version of the policy in force"),
+			notPersonal("wording", "the words Chorus showed, written by Chorus"),
+			{Name: "source", Category: PrivacyChoices, Purposes: []Purpose{Consent}, Mandatory: "recording a choice", Visibility: Private,
+				Retention: consentKept, Export: export, Erasure: deleted},
+			notPersonal("carried_from", "the number of the visitor row a member's choice was copied from"),
+			{Name: "created_at", Category: PrivacyChoices, Purposes: []Purpose{Consent}, Mandatory: "recording a choice", Visibility: Private,
+				Retention: consentKept, Export: export, Erasure: deleted},
+		},
+	},
 	{
 		Name:  "members",
 		About: "One row per account. Erasure deletes the row itself (no tombstone): nothing of the member is left; artists' and the mail log's member_id become NULL through their foreign keys before those rows are erased too.",
