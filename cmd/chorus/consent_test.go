@@ -184,7 +184,7 @@ func TestConsentLedgerForMembers(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
 				t.Fatalf("privacy settings: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 			}
-			mustContain(t, "the privacy settings", body, `<a href="/settings/privacy">Privacy</a>`,
+			mustContain(t, "the privacy settings", body, `<a href="/settings/privacy" aria-current="page">Privacy</a>`,
 				"on this browser before you logged in", "policy of "+consent.PolicyVersion, "Yes: nothing.",
 				"The words you were shown", "Chorus works fully without your consent")
 			if _, body := c.get("/"); bytes.Contains(body, []byte("data-consent-banner")) {

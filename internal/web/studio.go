@@ -160,6 +160,12 @@ func (s *Server) createArtist(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) editArtistForm(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.ownedArtist(r, r.PathValue("id"))
+	var inv *chorus.InvalidError
+	if errors.As(err, &inv) {
+		// No artist of this member has that number: from the address
+		// bar, that is a page that does not exist for them.
+		return fmt.Errorf("artist %s: %w", r.PathValue("id"), chorus.ErrNotFound)
+	}
 	if err != nil {
 		return err
 	}
