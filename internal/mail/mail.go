@@ -209,6 +209,8 @@ func (s *Service) SendMail(ctx context.Context, id int64, attempt int, final boo
 	if err != nil {
 		var refused *refusedError
 		permanent := errors.As(err, &refused)
+		// A mail server's reply often repeats the recipient's address.
+		err = withoutAddress{err: err, addr: m.To}
 		if merr := s.DB.MarkOutboxFailed(ctx, id, err.Error(), final || permanent); merr != nil {
 			err = errors.Join(err, merr)
 		}
@@ -230,3 +232,30 @@ func (s *Service) SendMail(ctx context.Context, id int64, attempt int, final boo
 	s.logger.Info("mail delivered", "outbox_id", id, "template", m.Template, "attempt", attempt)
 	return nil
 }
+
+// withoutAddress is an error whose text has every mention of addr (an
+// email address, personal data) replaced, for the logs and the job queue.
+type withoutAddress struct {
+	err  error
+	addr string
+}
+
+func (e withoutAddress) Error() string {
+	text := e.err.Error()
+	if e.addr == "" {
+		return text
+	}
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		if n := len(e.addr); i+n <= len(text) && strings.EqualFold(text[i:i+n], e.addr) {
+			b.WriteString("[recipient]")
+			i += n
+			continue
+		}
+		b.WriteByte(text[i])
+		i++
+	}
+	return b.String()
+}
+
+func (e withoutAddress) Unwrap() error { return e.err }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	netmail "net/mail"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -309,7 +311,9 @@ func TestSMTPRetriesAfterATemporaryRefusal(t *testing.T) {
 func TestSMTPPermanentRefusalIsNotRetried(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		srv := mailtest.Start(t, mailtest.Options{RefuseRecipients: []string{"gone@example.org"}})
-		svc := newService(t, db, mail.Config{SMTPURL: srv.URL()})
+		var logs bytes.Buffer
+		var mu sync.Mutex
+		svc := newService(t, db, mail.Config{SMTPURL: srv.URL(), Logger: slog.New(slog.NewTextHandler(lockedWriter{&mu, &logs}, nil))})
 		send(t, db, svc, mail.Message{To: "gone@example.org", Content: mail.VerifyEmail{Username: "x", Link: site, ValidFor: time.Hour}})
 		m := waitOutbox(t, db, store.OutboxFailed)
 		if m.Attempts != 1 || !strings.Contains(m.LastError, "550") || len(m.Body) != 0 {
@@ -322,7 +326,25 @@ func TestSMTPPermanentRefusalIsNotRetried(t *testing.T) {
 		if len(srv.Messages()) != 0 {
 			t.Fatal("the server got a message")
 		}
+		// The server's reply repeats the address; the log names the message only.
+		mu.Lock()
+		defer mu.Unlock()
+		if !strings.Contains(logs.String(), "mail not delivered") || strings.Contains(strings.ToLower(logs.String()), "gone@example.org") {
+			t.Fatalf("log of a refused message:\n%s", logs.String())
+		}
 	})
+}
+
+// lockedWriter serialises writes to w, for a log read by the test.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 func TestSMTPNeverSendsWithoutTrustedTLS(t *testing.T) {

@@ -100,3 +100,29 @@ func (tx *Tx) RemoveProfilePicture(ctx context.Context, memberID int64) (string,
 	}
 	return key, nil
 }
+
+// ClearProfileText empties one text field of the member's profile, named
+// by its column: "real_name", "location", "bio" or "links". Who may see
+// the field is kept, for when the member fills it in again.
+//
+// Errors: ErrNotFound when there is no such member or no such field.
+func (tx *Tx) ClearProfileText(ctx context.Context, memberID int64, field string) error {
+	queries := map[string]string{
+		"real_name": `UPDATE members SET real_name = '' WHERE id = ?`,
+		"location":  `UPDATE members SET location = '' WHERE id = ?`,
+		"bio":       `UPDATE members SET bio = '' WHERE id = ?`,
+		"links":     `UPDATE members SET links = '' WHERE id = ?`,
+	}
+	q, ok := queries[field]
+	if !ok {
+		return fmt.Errorf("profile field %q: %w", field, chorus.ErrNotFound)
+	}
+	res, err := tx.exec(ctx, q, memberID)
+	if err != nil {
+		return fmt.Errorf("clear %s: %w", field, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("member %d: %w", memberID, chorus.ErrNotFound)
+	}
+	return nil
+}

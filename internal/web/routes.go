@@ -97,6 +97,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /settings", s.h(s.requireMember(s.settingsPage)))
 	mux.Handle("POST /settings/email", s.h(s.requireMember(s.changeEmail)))
 	mux.Handle("POST /settings/password", s.h(s.requireMember(s.changePassword)))
+	mux.Handle("GET /settings/data", s.h(s.requireMember(s.yourData)))
+	mux.Handle("POST /settings/data/{field}/delete", s.h(s.requireMember(s.deleteDataItem)))
 	mux.Handle("GET /settings/delete", s.h(s.requireMember(s.deleteAccountPage)))
 	mux.Handle("POST /settings/delete", s.h(s.requireMember(s.deleteAccount)))
 

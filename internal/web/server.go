@@ -239,7 +239,7 @@ func (s *Server) h(fn handler) http.Handler {
 		status, msg := classify(err)
 		tooMany(w, err) // Retry-After
 		if status >= 500 {
-			s.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.Logger.Error("request failed", "method", r.Method, "path", loggedPath(r), "err", err)
 		}
 		if wantsJSON(r) {
 			body := map[string]any{"error": msg}
@@ -255,6 +255,16 @@ func (s *Server) h(fn handler) http.Handler {
 			http.Error(w, msg, status)
 		}
 	})
+}
+
+// loggedPath is the path of r as a log line may hold it: the route's
+// pattern instead when the path names a member ({username}) or carries a
+// secret ({token}), since logs name members by id only.
+func loggedPath(r *http.Request) string {
+	if r.PathValue("username") != "" || r.PathValue("token") != "" {
+		return r.Pattern
+	}
+	return r.URL.Path
 }
 
 func classify(err error) (int, string) {

@@ -38,7 +38,8 @@ type Options struct {
 	// FailFirst is how many messages are refused, after their data was
 	// sent, with "451 4.3.0 try again later" before the server accepts.
 	FailFirst int
-	// RefuseRecipients are refused for good: "550 5.1.1 no such user".
+	// RefuseRecipients are refused for good, with a reply that repeats the
+	// address as real servers do: "550 5.1.1 <ADDR>: Recipient address rejected".
 	RefuseRecipients []string
 	// NoTLS offers no STARTTLS and takes logins and mail in clear text,
 	// like a badly configured relay, which Chorus must refuse to use.
@@ -188,7 +189,7 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if slices.Contains(x.s.opt.RefuseRecipients, to) {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<" + to + ">: Recipient address rejected: no such user here"}
 	}
 	x.to = append(x.to, to)
 	return nil
