@@ -29,16 +29,7 @@ func TestBrowserIdentityWalk(t *testing.T) {
 
 	waitJS := func(js string) {
 		t.Helper()
-		deadline := time.Now().Add(20 * time.Second)
-		for time.Now().Before(deadline) {
-			// A navigation in progress interrupts the evaluation: try again.
-			if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
-				return
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 600)`))
-		t.Fatalf("waiting for %s; page:\n%s", js, page)
+		waitInBrowser(ctx, t, js)
 	}
 	waitText := func(text string) {
 		t.Helper()

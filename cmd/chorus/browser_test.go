@@ -128,3 +128,19 @@ func TestBrowserPlaysAndSeeks(t *testing.T) {
 }
 
 func ff(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
+
+// waitInBrowser waits up to 20 s until js is true in the page, trying
+// again when a navigation interrupts the evaluation, and fails the test
+// with the page's address and text otherwise.
+func waitInBrowser(ctx context.Context, t *testing.T, js string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText.slice(0, 600)`))
+	t.Fatalf("waiting for %s; page:\n%s", js, page)
+}

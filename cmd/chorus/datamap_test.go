@@ -3,8 +3,6 @@ package main
 import (
 	"html"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -73,14 +71,7 @@ func TestRecordOfProcessing(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			srv := startServer(t, d)
-			pwFile := filepath.Join(t.TempDir(), "pw")
-			if err := os.WriteFile(pwFile, []byte("an admin password"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if _, _, err := runCLI(t, "admin", "create-user", "--email", "root@example.org", "--username", "rooty", "--role", "admin",
-				"--password-file", pwFile, "--data", srv.DataDir, "--database-url", srv.DBURL); err != nil {
-				t.Fatal(err)
-			}
+			createUser(t, srv, "rooty", "admin", "an admin password")
 			admin := logIn(t, srv.URL, "rooty", "an admin password")
 			resp, body := admin.get("/admin/record")
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {

@@ -442,3 +442,17 @@ func (c *client) verifyEmail(email string) {
 		c.t.Fatalf("confirming %s: %d %s", email, resp.StatusCode, body)
 	}
 }
+
+// createUser makes an account with `chorus admin create-user` on the
+// server's data (address confirmed), with the given role and password.
+func createUser(t *testing.T, srv *instance, username, role, password string) {
+	t.Helper()
+	pw := filepath.Join(t.TempDir(), "pw-"+username)
+	if err := os.WriteFile(pw, []byte(password), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errOut, err := runCLI(t, "admin", "create-user", "--email", username+"@example.org", "--username", username, "--role", role,
+		"--password-file", pw, "--data", srv.DataDir, "--database-url", srv.DBURL); err != nil {
+		t.Fatalf("create-user %s: %v %s", username, err, errOut)
+	}
+}

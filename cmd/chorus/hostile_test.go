@@ -6,8 +6,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -50,14 +48,7 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			srv := startServer(t, d)
-			pwFile := filepath.Join(t.TempDir(), "pw")
-			if err := os.WriteFile(pwFile, []byte("an admin password"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if _, _, err := runCLI(t, "admin", "create-user", "--email", "root@example.org", "--username", "rooty", "--role", "admin",
-				"--password-file", pwFile, "--data", srv.DataDir, "--database-url", srv.DBURL); err != nil {
-				t.Fatal(err)
-			}
+			createUser(t, srv, "rooty", "admin", "an admin password")
 			db := openStore(t, srv.DBURL)
 			login := func() *client {
 				// Hostile passwords sent to the account forms count as

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	cdpwebauthn "github.com/chromedp/cdproto/webauthn"
@@ -38,14 +35,7 @@ func TestBrowserPasskey(t *testing.T) {
 			port := freePort(t)
 			base := fmt.Sprintf("http://localhost:%d", port)
 			srv := startServer(t, d, "--addr", fmt.Sprintf("127.0.0.1:%d", port), "--base-url", base)
-			pw := filepath.Join(t.TempDir(), "pw")
-			if err := os.WriteFile(pw, []byte("a long password"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if _, _, err := runCLI(t, "admin", "create-user", "--email", "pat@example.org", "--username", "pat", "--password-file", pw,
-				"--data", srv.DataDir, "--database-url", srv.DBURL); err != nil {
-				t.Fatal(err)
-			}
+			createUser(t, srv, "pat", "member", "a long password")
 			// A forged or replayed answer is refused with a 4xx, never a 5xx.
 			c := newClient(t, srv.URL)
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/login/passkey/finish", strings.NewReader(`{"id":"x","rawId":"x","type":"public-key","response":{}}`))
@@ -71,16 +61,7 @@ func TestBrowserPasskey(t *testing.T) {
 			}
 			waitJS := func(js string) {
 				t.Helper()
-				deadline := time.Now().Add(15 * time.Second)
-				for time.Now().Before(deadline) {
-					// A navigation in progress interrupts the evaluation: try again.
-					if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
-						return
-					}
-					time.Sleep(100 * time.Millisecond)
-				}
-				loc, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " " + document.body.innerText.slice(0, 400)`))
-				t.Fatalf("waiting for %s (at %s)", js, loc)
+				waitInBrowser(ctx, t, js)
 			}
 			waitPath := func(path string) {
 				t.Helper()

@@ -215,14 +215,7 @@ func TestOversizedFormsAndGuessingInSettings(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			srv := startServer(t, d)
-			pw := filepath.Join(t.TempDir(), "pw")
-			if err := os.WriteFile(pw, []byte("an admin password"), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if _, _, err := runCLI(t, "admin", "create-user", "--email", "root@example.org", "--username", "rooty", "--role", "admin",
-				"--password-file", pw, "--data", srv.DataDir, "--database-url", srv.DBURL); err != nil {
-				t.Fatal(err)
-			}
+			createUser(t, srv, "rooty", "admin", "an admin password")
 			admin := newClient(t, srv.URL)
 			admin.postForm("/login", url.Values{"login": {"rooty"}, "password": {"an admin password"}})
 			bob := newClient(t, srv.URL)

@@ -51,26 +51,18 @@ func (e *InvalidError) Err() error {
 
 // Summary is the error for a person: the message, then each field's
 // message, without the field names.
-func (e *InvalidError) Summary() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys)+1)
-	if e.Message != "" {
-		parts = append(parts, e.Message)
-	}
-	for _, k := range keys {
-		parts = append(parts, e.Fields[k])
-	}
-	return strings.Join(parts, " ")
-}
+func (e *InvalidError) Summary() string { return e.join(" ", false) }
 
 func (e *InvalidError) Error() string {
 	if len(e.Fields) == 0 {
 		return e.Message
 	}
+	return e.join("; ", true)
+}
+
+// join writes the message and the field messages in the order of the
+// field names, each after its name when named is true.
+func (e *InvalidError) join(sep string, named bool) string {
 	keys := make([]string, 0, len(e.Fields))
 	for k := range e.Fields {
 		keys = append(keys, k)
@@ -81,9 +73,13 @@ func (e *InvalidError) Error() string {
 		parts = append(parts, e.Message)
 	}
 	for _, k := range keys {
-		parts = append(parts, k+": "+e.Fields[k])
+		if named {
+			parts = append(parts, k+": "+e.Fields[k])
+		} else {
+			parts = append(parts, e.Fields[k])
+		}
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, sep)
 }
 
 // SafeError carries a message that may be shown to the user beside an
