@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -72,67 +73,28 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          nil,
 	}
-	if _, err := queue.RescueOrphans(ctx); err != nil {
-		logger.Warn("resume jobs of stopped processes", "err", err)
-	}
-	go func() { // files of uploads whose process died before committing them
-		for {
-			if _, err := svc.SweepOrphans(ctx, time.Hour); err != nil && ctx.Err() == nil {
-				logger.Warn("sweep unused stored files", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(24 * time.Hour):
-			}
-		}
-	}()
-	go func() { // rate-limit counters hold client addresses: kept no longer than they protect
-		limiter := ratelimit.New(d.db)
-		t := time.NewTicker(10 * time.Minute)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := limiter.Sweep(ctx); err != nil && ctx.Err() == nil {
-					logger.Warn("delete expired rate limits", "err", err)
-				}
-			}
-		}
-	}()
-	go func() { // an import beside this server may die too
-		t := time.NewTicker(30 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if _, err := queue.RescueOrphans(ctx); err != nil && ctx.Err() == nil {
-					logger.Warn("resume jobs of stopped processes", "err", err)
-				}
-			}
-		}
-	}()
-	go func() { // what expired logins recorded (network, device) and visitors' old consent records are not kept
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			if _, err := srv.DeleteExpiredSessions(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn("delete expired sessions", "err", err)
-			}
-			if _, err := srv.DeleteExpiredVisitorConsent(ctx); err != nil && ctx.Err() == nil {
-				logger.Warn("delete expired visitor consent records", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	limiter := ratelimit.New(d.db)
+	// Housekeeping, each task now and then every period until ctx ends.
+	every(ctx, logger, 24*time.Hour, "sweep unused stored files", func() error { // files of uploads whose process died before committing them
+		_, err := svc.SweepOrphans(ctx, time.Hour)
+		return err
+	})
+	every(ctx, logger, 10*time.Minute, "delete expired rate limits", func() error { // counters hold client addresses: kept no longer than they protect
+		_, err := limiter.Sweep(ctx)
+		return err
+	})
+	every(ctx, logger, 30*time.Second, "resume jobs of stopped processes", func() error { // an import beside this server may die too
+		_, err := queue.RescueOrphans(ctx)
+		return err
+	})
+	every(ctx, logger, time.Hour, "delete expired sessions", func() error { // what expired logins recorded (network, device)
+		_, err := srv.DeleteExpiredSessions(ctx)
+		return err
+	})
+	every(ctx, logger, time.Hour, "delete expired visitor consent records", func() error {
+		_, err := srv.DeleteExpiredVisitorConsent(ctx)
+		return err
+	})
 	// Jobs get a context of their own: on SIGTERM, Stop lets running jobs
 	// finish instead of cancelling them with the signal.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
@@ -160,4 +122,24 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	jobErr := queue.Stop(drain)
 	logger.Info("stopped")
 	return errors.Join(httpErr, jobErr)
+}
+
+// every runs task at once and then every period, in the background, until
+// ctx ends; a failure is logged as a warning under what, and tried again
+// at the next period.
+func every(ctx context.Context, logger *slog.Logger, period time.Duration, what string, task func() error) {
+	go func() {
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			if err := task(); err != nil && ctx.Err() == nil {
+				logger.Warn(what, "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 }
