@@ -13,6 +13,7 @@ import (
 
 	"chorus/internal/config"
 	"chorus/internal/erasure"
+	"chorus/internal/export"
 	"chorus/internal/mail"
 	"chorus/internal/ratelimit"
 	"chorus/internal/web"
@@ -54,6 +55,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	d.eraser = &erasure.Service{DB: d.db, Files: d.files, Mail: d.mailer, ReserveUsernames: cfg.ReserveErasedUsernames,
 		Logger: logger.With("component", "erasure")}
+	d.exporter = &export.Service{DB: d.db, Files: d.files, Mail: d.mailer, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(),
+		Logger: logger.With("component", "export")}
 	svc, queue, err := d.publishing(cfg, cfg.Workers)
 	if err != nil {
 		ln.Close()
@@ -116,7 +119,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}
 	}()
-	go func() { // what expired logins recorded (network, device) and visitors' old consent records are not kept
+	go func() { // what expired logins recorded (network, device), visitors' old consent records and expired exports are not kept
 		t := time.NewTicker(time.Hour)
 		defer t.Stop()
 		for {
@@ -125,6 +128,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 			if _, err := srv.DeleteExpiredVisitorConsent(ctx); err != nil && ctx.Err() == nil {
 				logger.Warn("delete expired visitor consent records", "err", err)
+			}
+			if _, err := d.exporter.DeleteExpired(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				logger.Warn("delete expired data exports", "err", err)
 			}
 			select {
 			case <-ctx.Done():
