@@ -29,7 +29,7 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 			db := openStore(t, srv.DBURL)
 			c := signUpArtist(t, srv.URL, "ana", "Ana and the Tones")
 			if resp, body := c.saveProfile(map[string]string{"real_name": "Ana Lima", "real_name_visibility": "public",
-				"location": "Porto", "location_visibility": "private"}, nil); resp.StatusCode != http.StatusSeeOther {
+				"location": "Porto", "location_visibility": "private", "picture_visibility": "public"}, jpegWithGPS(t)); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("save profile: %d %s", resp.StatusCode, body)
 			}
 			audio := tone(t, ".flac", 1, 440, map[string]string{"title": "First Light"})
@@ -116,6 +116,9 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 				if strings.HasPrefix(name, "files/tracks/") && bytes.Equal(b, audio) {
 					original = true
 				}
+			}
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(entries)), func(n string) bool { return strings.HasPrefix(n, "files/members/") }) {
+				t.Errorf("the profile picture is not under files/: %v", slices.Sorted(maps.Keys(entries)))
 			}
 			if !original {
 				t.Errorf("the original upload is not under files/: %v", slices.Sorted(maps.Keys(entries)))
