@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http"
+	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -154,6 +157,34 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 			} else {
 				mustContain(t, "expired download", body, "expired")
 			}
+
+			// Erasing the account deletes the ZIP with the rest.
+			if zips := zipsIn(t, srv.DataDir); len(zips) != 1 {
+				t.Fatalf("stored exports before erasure: %v", zips)
+			}
+			if resp, body := c.postForm("/settings/delete", url.Values{"password": {"a long password"}, "confirm": {"yes"}, "when": {"now"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("delete account: %d %s", resp.StatusCode, body)
+			}
+			waitGone(t, db, "ana")
+			if zips := zipsIn(t, srv.DataDir); len(zips) != 0 {
+				t.Errorf("stored exports after erasure: %v", zips)
+			}
 		})
 	}
+}
+
+// zipsIn lists the ZIP files under dir.
+func zipsIn(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".zip") {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
