@@ -13,6 +13,7 @@ import (
 
 	"chorus/internal/config"
 	"chorus/internal/erasure"
+	"chorus/internal/export"
 	"chorus/internal/files"
 	"chorus/internal/jobs"
 	"chorus/internal/mail"
@@ -139,6 +140,8 @@ type deps struct {
 	mailer *mail.Service
 	// eraser, when set, erases accounts from the queue that publishing builds.
 	eraser *erasure.Service
+	// exporter, when set, makes data exports from the queue that publishing builds.
+	exporter *export.Service
 }
 
 func openDeps(ctx context.Context, cfg config.Config, logger *slog.Logger, needMedia bool) (*deps, error) {
@@ -201,6 +204,9 @@ func (d *deps) publishing(cfg config.Config, workers int) (*publishing.Service, 
 	if d.eraser != nil {
 		d.eraser.Tracks = svc
 		jc.Eraser = d.eraser
+	}
+	if d.exporter != nil {
+		jc.Exporter = d.exporter
 	}
 	q, err := jobs.New(d.db, jc)
 	if err != nil {

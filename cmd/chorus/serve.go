@@ -14,6 +14,7 @@ import (
 
 	"chorus/internal/config"
 	"chorus/internal/erasure"
+	"chorus/internal/export"
 	"chorus/internal/mail"
 	"chorus/internal/ratelimit"
 	"chorus/internal/web"
@@ -55,6 +56,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	d.eraser = &erasure.Service{DB: d.db, Files: d.files, Mail: d.mailer, ReserveUsernames: cfg.ReserveErasedUsernames,
 		Logger: logger.With("component", "erasure")}
+	d.exporter = &export.Service{DB: d.db, Files: d.files, Mail: d.mailer, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(),
+		Logger: logger.With("component", "export")}
 	svc, queue, err := d.publishing(cfg, cfg.Workers)
 	if err != nil {
 		ln.Close()
@@ -93,6 +96,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	})
 	every(ctx, logger, time.Hour, "delete expired visitor consent records", func() error {
 		_, err := srv.DeleteExpiredVisitorConsent(ctx)
+		return err
+	})
+	every(ctx, logger, time.Hour, "delete expired data exports", func() error {
+		_, err := d.exporter.DeleteExpired(ctx, time.Now())
 		return err
 	})
 	// Jobs get a context of their own: on SIGTERM, Stop lets running jobs

@@ -15,6 +15,9 @@ const (
 	// MailFiles are messages written as DATA/mail/NAME.eml when no SMTP
 	// relay is set.
 	MailFiles FileKind = "mail file"
+	// ExportFiles are the ZIPs of members' exports of their data,
+	// exports/RANDOM/chorus-data.zip in the file store.
+	ExportFiles FileKind = "data export"
 )
 
 // File is one kind of stored file.
@@ -39,4 +42,6 @@ var Files = []File{
 		Retention: untilErased + " (or replaces or removes the picture)", Export: exportFile, Erasure: deleted, Processors: []Processor{ObjectStore}},
 	{Kind: MailFiles, Where: "data directory: mail/", Category: PrivateContent, Visibility: Private,
 		Retention: "until the account is erased; an admin may delete them sooner", Export: NotExported("the messages hold single-use links"), Erasure: deleted},
+	{Kind: ExportFiles, Where: "file store: exports/", Category: PrivateContent, Visibility: Private,
+		Retention: exportKept, Export: NotExported("the export itself"), Erasure: deleted, Processors: []Processor{ObjectStore}},
 }

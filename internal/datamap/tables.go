@@ -24,6 +24,7 @@ const (
 	graceOnly     = "until erasure runs (the grace period, 14 days by default) or the member logs in, which cancels it"
 	forever       = "as long as the site keeps usernames of erased accounts reserved"
 	consentKept   = "a member's: until the account is erased; a visitor's: 395 days"
+	exportKept    = "7 days after the export is ready, then the file is deleted; the row until the account is erased"
 )
 
 // Erasure rules used in the map.
@@ -315,6 +316,22 @@ var Tables = []Table{
 				Retention: graceOnly, Export: export, Erasure: deleted},
 			{Name: "erase_at", Category: Account, Purposes: []Purpose{Operate}, Visibility: Private,
 				Retention: graceOnly, Export: export, Erasure: deleted},
+		},
+	},
+	{
+		Name:  "exports",
+		About: "Members' exports of their data (GDPR Art. 15 and 20): the ZIP made for each request, downloadable by the member for 7 days.",
+		Owner: ofMember, Rows: DeleteRows, Order: 10,
+		Columns: []Column{
+			notPersonal("id", "a random number naming the download link"),
+			memberRef("member_id"),
+			notPersonal("status", "whether the ZIP is being made or ready"),
+			{Name: "file_key", Category: PrivateContent, Purposes: []Purpose{Operate}, Mandatory: "exporting your data", Visibility: Private,
+				Retention: exportKept, Export: NotExported("the export itself"), Erasure: deleted, Processors: []Processor{ObjectStore}, Files: ExportFiles},
+			{Name: "created_at", Category: Account, Purposes: []Purpose{Operate}, Mandatory: "exporting your data", Visibility: Private,
+				Retention: exportKept, Export: export, Erasure: deleted},
+			notPersonal("ready_at", "when the ZIP was ready"),
+			notPersonal("expires_at", "when the link stops working"),
 		},
 	},
 	{

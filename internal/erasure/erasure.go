@@ -195,6 +195,17 @@ func (s *Service) eraseFiles(ctx context.Context, t datamap.Table, c datamap.Col
 			}
 		}
 		return n, nil
+	case datamap.ExportFiles:
+		keys, err := s.DB.Strings(ctx, `SELECT `+c.Name+` FROM `+t.Name+` WHERE (`+where+`) AND `+c.Name+` <> ''`, args...)
+		if err != nil {
+			return 0, err
+		}
+		for i, key := range keys {
+			if err := s.Files.Delete(ctx, key); err != nil {
+				return i, err
+			}
+		}
+		return len(keys), nil
 	case datamap.MailFiles:
 		keys, err := s.DB.Strings(ctx, `SELECT `+c.Name+` FROM `+t.Name+` WHERE (`+where+`) AND `+c.Name+` <> ''`, args...)
 		if err != nil || s.Mail == nil {

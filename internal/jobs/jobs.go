@@ -121,6 +121,44 @@ func (q *Queue) EnqueueErasure(ctx context.Context, tx *store.Tx, r store.Erasur
 	return err
 }
 
+// ExportDataArgs asks for the ZIP of a member's export of their data.
+type ExportDataArgs struct {
+	ExportID string `json:"export_id"`
+}
+
+// Kind names the job in the queue table.
+func (ExportDataArgs) Kind() string { return "export_data" }
+
+// InsertOpts puts export jobs on the privacy queue; making the ZIP again
+// is safe, so a failure is retried.
+func (ExportDataArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 10, Queue: PrivacyQueue}
+}
+
+// Exporter does the work of an ExportDataArgs job.
+type Exporter interface {
+	BuildExport(ctx context.Context, exportID string) error
+}
+
+type exportDataWorker struct {
+	river.WorkerDefaults[ExportDataArgs]
+	e Exporter
+}
+
+func (w *exportDataWorker) Work(ctx context.Context, job *river.Job[ExportDataArgs]) error {
+	err := w.e.BuildExport(ctx, job.Args.ExportID)
+	if errors.Is(err, ErrPermanent) {
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// EnqueueExport inserts, inside tx, the job that makes the export's ZIP.
+func (q *Queue) EnqueueExport(ctx context.Context, tx *store.Tx, exportID string) error {
+	_, err := q.client.InsertTx(ctx, tx.SQL(), ExportDataArgs{ExportID: exportID}, nil)
+	return err
+}
+
 // ErrPermanent marks an error that retrying cannot fix (the file is not
 // audio, or is truncated); wrap it to fail the job at once.
 var ErrPermanent = errors.New("permanent failure")
@@ -142,7 +180,10 @@ type Config struct {
 	// Eraser, when set (and Workers > 0), erases accounts: this queue then
 	// also works the privacy queue.
 	Eraser Eraser
-	Logger *slog.Logger
+	// Exporter, when set (and Workers > 0), makes members' exports of
+	// their data: this queue then also works the privacy queue.
+	Exporter Exporter
+	Logger   *slog.Logger
 	// Host and Staging identify this process to other processes sharing
 	// the data directory: the queue client id is "HOST/STAGING-NAME", so
 	// that a job left running by a process that died on this host can be
@@ -227,6 +268,10 @@ func New(db *store.DB, cfg Config) (*Queue, error) {
 		}
 		if cfg.Eraser != nil {
 			river.AddWorker(workers, &eraseMemberWorker{e: cfg.Eraser})
+			rc.Queues[PrivacyQueue] = river.QueueConfig{MaxWorkers: 1}
+		}
+		if cfg.Exporter != nil {
+			river.AddWorker(workers, &exportDataWorker{e: cfg.Exporter})
 			rc.Queues[PrivacyQueue] = river.QueueConfig{MaxWorkers: 1}
 		}
 		rc.JobTimeout = cfg.JobTimeout

@@ -162,6 +162,8 @@ func TestEveryTemplateRendersBothPartsWithoutTracking(t *testing.T) {
 				[]string{"n•••@e•••.net", site + "/reset", "current address of the Chorus account"}},
 			{mail.SecurityChanged{Username: "ana", At: at, Change: "two-factor authentication was turned off"}, "How you log in to Chorus changed",
 				[]string{"1 May 2030 at 12:30 UTC, two-factor authentication was turned off", site + "/reset", "We always tell you"}},
+			{mail.ExportReady{Username: "ana", Link: link, Expires: at}, "Your Chorus data is ready to download",
+				[]string{link, "1 May 2030 at 12:30 UTC", "logged in", "asked for a copy of its data"}},
 		} {
 			t.Run(tc.content.TemplateName(), func(t *testing.T) {
 				for _, f := range mustGlob(t, dir, "*.eml") {

@@ -73,6 +73,15 @@ type SecurityChanged struct {
 	Change   string
 }
 
+// ExportReady tells a member that the export of their data they asked
+// for can be downloaded, from Link, until Expires; the link works only
+// when they are logged in.
+type ExportReady struct {
+	Username string
+	Link     string
+	Expires  time.Time
+}
+
 // TemplateName names the template of each kind of message.
 func (VerifyEmail) TemplateName() string        { return "verify_email" }
 func (ResetPassword) TemplateName() string      { return "reset_password" }
@@ -80,6 +89,7 @@ func (PasswordChanged) TemplateName() string    { return "password_changed" }
 func (EmailChangeConfirm) TemplateName() string { return "email_change_confirm" }
 func (EmailChangeNotice) TemplateName() string  { return "email_change_notice" }
 func (SecurityChanged) TemplateName() string    { return "security_changed" }
+func (ExportReady) TemplateName() string        { return "export_ready" }
 
 // view is what every template receives.
 type view struct {

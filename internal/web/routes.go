@@ -99,6 +99,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /settings/password", s.h(s.requireMember(s.changePassword)))
 	mux.Handle("GET /settings/data", s.h(s.requireMember(s.yourData)))
 	mux.Handle("POST /settings/data/{field}/delete", s.h(s.requireMember(s.deleteDataItem)))
+	mux.Handle("POST /settings/data/export", s.h(s.requireMember(s.startExport)))
+	mux.Handle("GET /settings/data/export/{id}", s.h(s.requireMember(s.downloadExport)))
 	mux.Handle("GET /settings/delete", s.h(s.requireMember(s.deleteAccountPage)))
 	mux.Handle("POST /settings/delete", s.h(s.requireMember(s.deleteAccount)))
 

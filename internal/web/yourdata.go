@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -213,8 +214,18 @@ func (s *Server) yourData(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	data := map[string]any{"Items": items}
+	e, err := s.DB.LatestExport(r.Context(), s.member(r).ID)
+	switch {
+	case err == nil && e.Status == store.ExportReady && s.DB.Now().Before(e.ExpiresAt):
+		data["ExportLink"], data["ExportExpires"] = "/settings/data/export/"+e.ID, e.ExpiresAt
+	case err == nil && e.Status == store.ExportPending:
+		data["ExportPending"] = true
+	case err != nil && !errors.Is(err, chorus.ErrNotFound):
+		return err
+	}
 	noStore(w)
-	return s.render(w, r, http.StatusOK, "settings_data.html", "Your data", map[string]any{"Items": items})
+	return s.render(w, r, http.StatusOK, "settings_data.html", "Your data", data)
 }
 
 // clearedNames are the fields /settings/data/{field}/delete clears, with

@@ -1,0 +1,432 @@
+// Package export makes a member's export of their data (GDPR Art. 15,
+// right of access, and Art. 20, portability) as the data map
+// (internal/datamap) declares it: a ZIP with one JSON file per data
+// category, a CSV per table of several rows, the member's stored files,
+// and a manifest that documents every field. Like erasure, it walks the
+// map over the member's rows only, so a column declared later is exported
+// without code of its own, and no other person's rows are read.
+package export
+
+import (
+	"archive/zip"
+	"cmp"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"chorus/internal/chorus"
+	"chorus/internal/datamap"
+	"chorus/internal/files"
+	"chorus/internal/mail"
+	"chorus/internal/store"
+)
+
+// ValidFor is how long the download link of an export works.
+const ValidFor = 7 * 24 * time.Hour
+
+// Mailer queues a message in a transaction (mail.Service).
+type Mailer interface {
+	Send(ctx context.Context, tx *store.Tx, m mail.Message) error
+}
+
+// Service makes exports.
+type Service struct {
+	DB    *store.DB
+	Files *files.Store
+	Mail  Mailer
+	// BaseURL is the public origin, for the link in the message.
+	BaseURL string
+	// TempDir holds the ZIP while it is written; "" is os.TempDir.
+	TempDir string
+	Logger  *slog.Logger
+}
+
+// BuildExport writes the ZIP of the export called id to the file store,
+// marks it ready and emails the member the link. It is the export job's
+// work; an export already ready, or gone with its member, is left alone.
+func (s *Service) BuildExport(ctx context.Context, id string) error {
+	e, err := s.DB.Export(ctx, id)
+	if errors.Is(err, chorus.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if e.Status == store.ExportReady {
+		return nil
+	}
+	m, err := s.DB.Member(ctx, e.MemberID)
+	if errors.Is(err, chorus.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(s.TempDir, "export-*.zip")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	subject := datamap.Subject{ID: m.ID, Email: m.Email, Username: m.Username}
+	if err := s.Write(ctx, f, subject); err != nil {
+		return fmt.Errorf("export %s of member %d: %w", id, m.ID, err)
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	key := "exports/" + id + "/chorus-data-" + m.Username + ".zip"
+	if err := s.Files.PutFile(ctx, key, f.Name(), "application/zip"); err != nil {
+		return err
+	}
+	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
+		expires := tx.Now.Add(ValidFor)
+		if err := tx.ExportReady(ctx, id, key, expires); err != nil {
+			return err
+		}
+		return s.Mail.Send(ctx, tx, mail.Message{To: m.Email, MemberID: m.ID, Content: mail.ExportReady{
+			Username: m.Username, Link: s.BaseURL + "/settings/data/export/" + id, Expires: expires}})
+	})
+	if err != nil {
+		_ = s.Files.Delete(ctx, key)
+		return err
+	}
+	s.Logger.Info("data export ready", "member", m.ID, "export", id)
+	return nil
+}
+
+// DeleteExpired deletes the files of exports whose link expired before
+// now, and returns how many it deleted.
+func (s *Service) DeleteExpired(ctx context.Context, now time.Time) (int, error) {
+	old, err := s.DB.ExpiredExports(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	for i, e := range old {
+		if err := s.Files.Delete(ctx, e.FileKey); err != nil {
+			return i, err
+		}
+		if err := s.DB.ForgetExportFile(ctx, e.ID); err != nil {
+			return i, err
+		}
+	}
+	return len(old), nil
+}
+
+// walked returns the tables whose rows of a member the export reads, in
+// the data map's order, with their exported columns.
+func walked(dialect string) []datamap.Table {
+	var out []datamap.Table
+	for _, t := range datamap.For(dialect) {
+		if t.Owner.Where == "" || t.Rows == datamap.NoRows {
+			continue
+		}
+		var cols []datamap.Column
+		for _, c := range t.Columns {
+			if c.Export.Include {
+				cols = append(cols, c)
+			}
+		}
+		if len(cols) > 0 {
+			t.Columns = cols
+			out = append(out, t)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b datamap.Table) int { return cmp.Compare(b.Order, a.Order) })
+	return out
+}
+
+// oneRow reports whether the table holds one row per member (the
+// account itself), which the category files show well enough.
+func oneRow(t datamap.Table) bool { return t.Owner.Where == "id = ?" }
+
+// CategoryFile names the ZIP entry of a category's values.
+func CategoryFile(c datamap.Category) string { return string(c) + ".json" }
+
+// TableFile names the ZIP entry of a table's rows.
+func TableFile(table string) string { return "tables/" + table + ".csv" }
+
+// Write writes the ZIP of the subject's data to w.
+func (s *Service) Write(ctx context.Context, w io.Writer, subject datamap.Subject) error {
+	zw := zip.NewWriter(w)
+	tables := walked(string(s.DB.Dialect()))
+	var entries []string
+
+	var categories []datamap.Category
+	for _, t := range tables {
+		for _, c := range t.Columns {
+			if !slices.Contains(categories, c.Category) {
+				categories = append(categories, c.Category)
+			}
+		}
+	}
+	slices.Sort(categories)
+	for _, cat := range categories {
+		name := CategoryFile(cat)
+		if err := s.writeCategory(ctx, zw, name, cat, tables, subject); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		entries = append(entries, name)
+	}
+	for _, t := range tables {
+		if oneRow(t) {
+			continue
+		}
+		name := TableFile(t.Name)
+		if err := s.writeTable(ctx, zw, name, t, subject); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		entries = append(entries, name)
+	}
+	stored, err := s.writeFiles(ctx, zw, tables, subject)
+	if err != nil {
+		return err
+	}
+	entries = append(entries, stored...)
+	if err := writeManifest(zw, string(s.DB.Dialect()), subject, entries); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+func selectOf(t datamap.Table, cols []datamap.Column, subject datamap.Subject) (string, []any) {
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	where, args := t.Owner.Bind(subject)
+	return `SELECT ` + strings.Join(names, ", ") + ` FROM ` + t.Name + ` WHERE ` + where, args
+}
+
+// writeCategory writes {"category": ..., "rows": [{"table": ..., "values": {...}}, ...]}
+// one row at a time.
+func (s *Service) writeCategory(ctx context.Context, zw *zip.Writer, name string, cat datamap.Category, tables []datamap.Table, subject datamap.Subject) error {
+	w, err := zw.Create(name)
+	if err != nil {
+		return err
+	}
+	head, _ := json.Marshal(cat)
+	fmt.Fprintf(w, "{\"category\": %s,\n\"rows\": [", head)
+	first := true
+	for _, t := range tables {
+		var cols []datamap.Column
+		for _, c := range t.Columns {
+			if c.Category == cat {
+				cols = append(cols, c)
+			}
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		q, args := selectOf(t, cols, subject)
+		err := s.DB.EachRow(ctx, q, args, func(names []string, values []any) error {
+			row := map[string]any{}
+			for i, n := range names {
+				row[n] = values[i]
+			}
+			b, err := json.Marshal(map[string]any{"table": t.Name, "values": row})
+			if err != nil {
+				return err
+			}
+			if !first {
+				io.WriteString(w, ",")
+			}
+			first = false
+			_, err = fmt.Fprintf(w, "\n  %s", b)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	_, err = io.WriteString(w, "\n]}\n")
+	return err
+}
+
+// writeTable writes the table's exported columns of the member's rows as
+// CSV (RFC 4180) with a header line.
+func (s *Service) writeTable(ctx context.Context, zw *zip.Writer, name string, t datamap.Table, subject datamap.Subject) error {
+	w, err := zw.Create(name)
+	if err != nil {
+		return err
+	}
+	cw := csv.NewWriter(w)
+	header := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		header[i] = c.Name
+	}
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	q, args := selectOf(t, t.Columns, subject)
+	err = s.DB.EachRow(ctx, q, args, func(_ []string, values []any) error {
+		rec := make([]string, len(values))
+		for i, v := range values {
+			rec[i] = text(v)
+		}
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// text formats a value for CSV: times in RFC 3339, NULL as nothing.
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case time.Time:
+		return v.UTC().Format(time.RFC3339Nano)
+	case string:
+		return v
+	}
+	return fmt.Sprint(v)
+}
+
+// writeFiles copies the member's stored files that exported columns point
+// at under files/, by their key, and returns the entries written.
+func (s *Service) writeFiles(ctx context.Context, zw *zip.Writer, tables []datamap.Table, subject datamap.Subject) ([]string, error) {
+	var entries []string
+	for _, t := range tables {
+		for _, c := range t.Columns {
+			if c.Files == "" {
+				continue
+			}
+			where, args := t.Owner.Bind(subject)
+			keys, err := s.DB.Strings(ctx, `SELECT `+c.Name+` FROM `+t.Name+` WHERE (`+where+`) AND `+c.Name+` <> ''`, args...)
+			if err != nil {
+				return entries, err
+			}
+			for _, key := range keys {
+				var objects []string
+				switch c.Files {
+				case datamap.TrackFiles:
+					// The original upload; the stream and artwork are made from it.
+					objects = []string{key}
+				case datamap.PictureFiles:
+					// A picture's folder holds its sizes only (KEY-96.jpg, ...).
+					err := s.Files.List(ctx, path.Dir(key)+"/", func(o files.Object) error {
+						objects = append(objects, o.Key)
+						return nil
+					})
+					if err != nil {
+						return entries, err
+					}
+				default:
+					return entries, fmt.Errorf("no handler for stored files of kind %q (%s.%s)", c.Files, t.Name, c.Name)
+				}
+				for _, o := range objects {
+					name := "files/" + o
+					if err := s.copyFile(ctx, zw, name, o); err != nil {
+						return entries, fmt.Errorf("%s: %w", name, err)
+					}
+					entries = append(entries, name)
+				}
+			}
+		}
+	}
+	return entries, nil
+}
+
+func (s *Service) copyFile(ctx context.Context, zw *zip.Writer, name, key string) error {
+	r, err := s.Files.Open(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	// Audio and images are compressed already.
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: r.ModTime()})
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(w, r)
+	return err
+}
+
+// Field documents one exported field in the manifest.
+type Field struct {
+	Table      string   `json:"table"`
+	Column     string   `json:"column"`
+	Category   string   `json:"category"`
+	File       string   `json:"file"`
+	Purposes   []string `json:"purposes"`
+	Visibility string   `json:"visibility"`
+	Retention  string   `json:"retention"`
+	Export     string   `json:"export"`
+	StoredFile string   `json:"stored_files,omitempty"`
+}
+
+// Manifest is manifest.json: what the ZIP holds and what each field is.
+type Manifest struct {
+	About       string    `json:"about"`
+	Username    string    `json:"username"`
+	Fields      []Field   `json:"fields"`
+	StoredFiles []Stored  `json:"stored_files"`
+	NotExported []Omitted `json:"not_exported"`
+	Entries     []string  `json:"entries"`
+}
+
+// Stored documents a kind of stored file.
+type Stored struct {
+	Kind      string `json:"kind"`
+	Category  string `json:"category"`
+	Retention string `json:"retention"`
+	Export    string `json:"export"`
+	Included  bool   `json:"included"`
+}
+
+// Omitted is personal data Chorus holds that the export leaves out, and why.
+type Omitted struct {
+	Table  string `json:"table"`
+	Column string `json:"column"`
+	Why    string `json:"why"`
+}
+
+func writeManifest(zw *zip.Writer, dialect string, subject datamap.Subject, entries []string) error {
+	m := Manifest{
+		About: "Your data on Chorus (GDPR Art. 15 and 20). Each CATEGORY.json holds the values of one data category " +
+			"(https://ethyca.github.io/fideslang/taxonomy/data_categories/), tables/ a CSV of each kind of record you have several of, " +
+			"files/ your stored files. The fields below say what each value is, why it is kept and for how long.",
+		Username: subject.Username, Entries: entries,
+	}
+	for _, t := range walked(dialect) {
+		for _, c := range t.Columns {
+			f := Field{Table: t.Name, Column: c.Name, Category: string(c.Category), File: CategoryFile(c.Category),
+				Visibility: string(c.Visibility), Retention: c.Retention, Export: c.Export.Note, StoredFile: string(c.Files)}
+			for _, p := range c.Purposes {
+				f.Purposes = append(f.Purposes, string(p))
+			}
+			m.Fields = append(m.Fields, f)
+		}
+	}
+	for _, t := range datamap.For(dialect) {
+		for _, c := range t.Columns {
+			if c.Personal() && !c.Export.Include {
+				m.NotExported = append(m.NotExported, Omitted{Table: t.Name, Column: c.Name, Why: c.Export.Note})
+			}
+		}
+	}
+	for _, f := range datamap.Files {
+		m.StoredFiles = append(m.StoredFiles, Stored{Kind: string(f.Kind), Category: string(f.Category), Retention: f.Retention,
+			Export: f.Export.Note, Included: f.Export.Include})
+	}
+	w, err := zw.Create("manifest.json")
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(m)
+}
