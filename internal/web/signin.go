@@ -310,18 +310,26 @@ func providerSignUpFields(p signin.Provider, ps pendingSignUp, in auth.ProviderS
 		Why: "Needed to identify you on Chorus. It is public: others see it beside what you post. We proposed one from your name; change it as you like."})
 }
 
+// signUpInProgress is the provider of the path and the sign-up it started in
+// this browser. When there is none (too old, or already finished), it
+// sends the browser back to the sign-up page and ok is false.
+func (s *Server) signUpInProgress(w http.ResponseWriter, r *http.Request) (p signin.Provider, ps pendingSignUp, ok bool, err error) {
+	if p, err = s.provider(r); err != nil {
+		return nil, ps, false, err
+	}
+	if ps, ok = s.pending(r, p); !ok {
+		s.flash(r, "Your sign-up with "+p.Name()+" took too long or was already finished. Please start again.")
+		http.Redirect(w, r, "/signup", http.StatusSeeOther)
+	}
+	return p, ps, ok, nil
+}
+
 // signInSignUpForm asks a new member for a username (and an email, when
 // the provider gives none).
 func (s *Server) signInSignUpForm(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.provider(r)
-	if err != nil {
+	p, ps, ok, err := s.signUpInProgress(w, r)
+	if err != nil || !ok {
 		return err
-	}
-	ps, ok := s.pending(r, p)
-	if !ok {
-		s.flash(r, "Your sign-up with "+p.Name()+" took too long or was already finished. Please start again.")
-		http.Redirect(w, r, "/signup", http.StatusSeeOther)
-		return nil
 	}
 	in := auth.ProviderSignUp{Username: proposeUsername(ps.Profile)}
 	return s.renderProviderSignUp(w, r, http.StatusOK, p, ps, in, nil)
@@ -345,15 +353,9 @@ func (s *Server) renderProviderSignUp(w http.ResponseWriter, r *http.Request, st
 
 // signInSignUp creates the member, links the provider account and logs in.
 func (s *Server) signInSignUp(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.provider(r)
-	if err != nil {
+	p, ps, ok, err := s.signUpInProgress(w, r)
+	if err != nil || !ok {
 		return err
-	}
-	ps, ok := s.pending(r, p)
-	if !ok {
-		s.flash(r, "Your sign-up with "+p.Name()+" took too long or was already finished. Please start again.")
-		http.Redirect(w, r, "/signup", http.StatusSeeOther)
-		return nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if r.PostFormValue("cancel") != "" {
