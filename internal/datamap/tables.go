@@ -2,6 +2,7 @@ package datamap
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"chorus/internal/chorus"
@@ -68,8 +69,15 @@ const whoSees = " You choose below who can see it: everyone, or only you."
 // Tables declares every table and column of the schema, on both databases
 // (Dialect limits a table to one). The job queue's own tables (river_*),
 // goose's version table and SQLite's internal tables are left out: see
-// ignoredTables in the schema test.
-var Tables = []Table{
+// ignoredTables in the schema test. Each area of the site declares its
+// tables in a file of its own (tables_*.go), gathered here.
+var Tables = slices.Concat(
+	accountTables,
+)
+
+// accountTables declares the tables of accounts, identity, the catalogue
+// and the privacy machinery.
+var accountTables = []Table{
 	{
 		Name:  "consent_records",
 		About: "The consent ledger (GDPR Art. 7(1)): every choice about the optional purposes, append-only. A member's rows go with the account; a visitor's rows are known only by a hash of a random cookie id and are deleted after 395 days.",
