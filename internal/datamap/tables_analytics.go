@@ -43,10 +43,10 @@ var analyticsTables = []Table{
 			event("country", IPAddress, Erasure{Action: Delete, Value: "''"}, "the country of the address, when the site has a GeoIP database"),
 			{Name: "member_id", Category: UniqueID, MemberRef: true, Purposes: []Purpose{Analytics}, Visibility: Private,
 				Retention: eventsKept + "; set only with analytics consent, and not while the member's history is paused",
-				Export: NotExported("the account's number; the events themselves are exported"), Erasure: Erasure{Action: Delete, Value: "NULL"}},
+				Export:    NotExported("the account's number; the events themselves are exported"), Erasure: Erasure{Action: Delete, Value: "NULL"}},
 			{Name: "visitor_id", Category: Pseudonym, Purposes: []Purpose{Analytics}, Visibility: Private,
 				Retention: eventsKept + "; a random id in a cookie set only after consent",
-				Export: NotExported("a visitor's random id; a member's events have none"), Erasure: Erasure{Action: Delete, Value: "''"}},
+				Export:    NotExported("a visitor's random id; a member's events have none"), Erasure: Erasure{Action: Delete, Value: "''"}},
 		},
 	},
 	{
