@@ -171,17 +171,22 @@ func RollUpDay(ctx context.Context, db *store.DB, day time.Time) error {
 func Maintain(ctx context.Context, db *store.DB, now time.Time, retention, securityLog time.Duration) (events, logs int64, err error) {
 	// An hour's margin lets events of the day before still in a batch land.
 	today := now.Add(-time.Hour).UTC().Truncate(24 * time.Hour)
-	day, ok, err := db.OldestEventDay(ctx, today)
-	if last, rolled, lerr := db.LastRolledDay(ctx); lerr != nil {
-		return 0, 0, lerr
-	} else if rolled && ok && !day.After(last) {
-		day = last.Add(24 * time.Hour)
+	var from time.Time
+	if last, rolled, err := db.LastRolledDay(ctx); err != nil {
+		return 0, 0, err
+	} else if rolled {
+		from = last.Add(24 * time.Hour)
 	}
-	for ; err == nil && ok && day.Before(today); day = day.Add(24 * time.Hour) {
-		var rolled bool
-		if rolled, err = db.DayRolledUp(ctx, day); err == nil && !rolled {
-			err = RollUpDay(ctx, db, day)
+	for {
+		var day time.Time
+		var ok bool
+		if day, ok, err = db.FirstEventDay(ctx, from, today); err != nil || !ok {
+			break
 		}
+		if err = RollUpDay(ctx, db, day); err != nil {
+			break
+		}
+		from = day.Add(24 * time.Hour)
 	}
 	if err != nil {
 		return 0, 0, err

@@ -223,7 +223,13 @@ func (s *DB) EachEventOfDay(ctx context.Context, day time.Time, fn func(Event) e
 // OldestEventDay returns the UTC day of the oldest raw event, and false
 // when there is none before before.
 func (s *DB) OldestEventDay(ctx context.Context, before time.Time) (time.Time, bool, error) {
-	rows, err := s.query(ctx, `SELECT occurred_at FROM analytics_events WHERE occurred_at < ? ORDER BY occurred_at LIMIT 1`, before.UTC())
+	return s.FirstEventDay(ctx, time.Time{}, before)
+}
+
+// FirstEventDay returns the UTC day of the first raw event at or after
+// from, and false when there is none before before.
+func (s *DB) FirstEventDay(ctx context.Context, from, before time.Time) (time.Time, bool, error) {
+	rows, err := s.query(ctx, `SELECT occurred_at FROM analytics_events WHERE occurred_at >= ? AND occurred_at < ? ORDER BY occurred_at LIMIT 1`, from.UTC(), before.UTC())
 	if err != nil {
 		return time.Time{}, false, err
 	}
