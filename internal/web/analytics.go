@@ -7,9 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mileusna/useragent"
 
 	"chorus/internal/analytics"
 	"chorus/internal/chorus"
@@ -32,7 +35,7 @@ const analyticsCookieMaxAge = 395 * 24 * time.Hour
 func (s *Server) newEvent(w http.ResponseWriter, r *http.Request, kind analytics.Kind) store.Event {
 	browser, system, device := describeDevice(r.UserAgent())
 	ev := store.Event{Time: s.Now(), Kind: string(kind), Referrer: s.referrerHost(r),
-		Browser: withoutVersion(browser), OS: withoutVersion(system), Device: device,
+		Browser: known(withoutVersion(browser), knownBrowsers), OS: known(withoutVersion(system), knownSystems), Device: device,
 		Network: networkPrefix(r.RemoteAddr), IP: fullAddress(r.RemoteAddr)}
 	if !s.consented(r, consent.Analytics) {
 		return ev
@@ -67,6 +70,25 @@ func validRandomID(v string) bool {
 	}
 	_, err := hex.DecodeString(v)
 	return err == nil
+}
+
+// Statistics name only well-known browsers and systems: any other name a
+// User-Agent gives, which may be rare enough to single someone out, is
+// counted as "Other".
+var (
+	knownBrowsers = []string{useragent.Chrome, useragent.Firefox, useragent.Safari, useragent.MobileSafari, useragent.Edge,
+		useragent.Opera, useragent.OperaMini, useragent.Vivaldi, useragent.SamsungBrowser, useragent.InternetExplorer,
+		useragent.HeadlessChrome, useragent.Googlebot, useragent.Bingbot, useragent.FacebookApp, useragent.InstagramApp}
+	knownSystems = []string{useragent.Windows, useragent.Android, useragent.MacOS, useragent.IOS, useragent.Linux,
+		useragent.ChromeOS, useragent.FreeBSD, useragent.WindowsPhone}
+)
+
+// known returns name when it is in list, "" when it is empty, else "Other".
+func known(name string, list []string) string {
+	if name == "" || slices.Contains(list, name) {
+		return name
+	}
+	return "Other"
 }
 
 // withoutVersion cuts the version describeDevice adds ("Firefox 128" →
@@ -200,8 +222,9 @@ func (sn *streamNotes) add(key [16]byte, n int64, now time.Time) {
 	note.expires = now.Add(streamNoteLife)
 }
 
-// take uses need bytes of the stream under key for one play, and reports
-// whether that much was streamed and not used by an earlier play.
+// take reports whether at least need bytes were streamed under key since
+// the last play it backed: one stream backs one play, so a replay needs
+// the stream to be fetched again.
 func (sn *streamNotes) take(key [16]byte, need int64, now time.Time) bool {
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
@@ -209,7 +232,7 @@ func (sn *streamNotes) take(key [16]byte, need int64, now time.Time) bool {
 	if note == nil || now.After(note.expires) || note.bytes < need {
 		return false
 	}
-	note.bytes -= need
+	note.bytes = 0
 	return true
 }
 
@@ -251,7 +274,7 @@ func eventError(w http.ResponseWriter, err error) error {
 // notePageView records a view of a public page; the pages of a track, an
 // album or an artist name their subject, taken from the page's data.
 func (s *Server) notePageView(w http.ResponseWriter, r *http.Request, data any) {
-	if s.Analytics == nil {
+	if s.Analytics == nil || r.URL.Path == "/search" { // searches are events of their own
 		return
 	}
 	ev := s.newEvent(w, r, analytics.PageView)
