@@ -37,9 +37,20 @@ type Event struct {
 // eventColumns is the column list of InsertEvents, in Event order.
 const eventColumns = `occurred_at, kind, track_id, album_id, artist_id, path, query, results, referrer_host, browser, os, device, network, country, member_id, visitor_id`
 
-// eventChunk is how many rows one INSERT statement writes: 16 columns per
+// eventChunk is the most rows one INSERT statement writes: 16 columns per
 // row stays far below both databases' limits on bound parameters.
 const eventChunk = 128
+
+// chunkSize is how many of n rows the next INSERT writes: the largest
+// power of two up to eventChunk, so that a few prepared statements (one
+// per size) write any batch.
+func chunkSize(n int) int {
+	size := eventChunk
+	for size > n {
+		size /= 2
+	}
+	return size
+}
 
 // InsertEvents writes events to analytics_events, each event's IP to the
 // security log, and adds the plays among them to the tracks' play counts,
@@ -47,8 +58,9 @@ const eventChunk = 128
 // commits them together.
 func (tx *Tx) InsertEvents(ctx context.Context, events []Event) error {
 	plays := map[int64]int{}
-	for start := 0; start < len(events); start += eventChunk {
-		part := events[start:min(start+eventChunk, len(events))]
+	for start := 0; start < len(events); {
+		part := events[start : start+chunkSize(len(events)-start)]
+		start += len(part)
 		var ev, sec strings.Builder
 		ev.WriteString(`INSERT INTO analytics_events (` + eventColumns + `) VALUES `)
 		sec.WriteString(`INSERT INTO security_log (occurred_at, ip, member_id) VALUES `)
@@ -76,19 +88,32 @@ func (tx *Tx) InsertEvents(ctx context.Context, events []Event) error {
 				plays[e.TrackID]++
 			}
 		}
-		if _, err := tx.exec(ctx, ev.String(), args...); err != nil {
+		if _, err := tx.execPrepared(ctx, ev.String(), args...); err != nil {
 			return fmt.Errorf("insert events: %w", err)
 		}
 		if len(secArgs) > 0 {
-			if _, err := tx.exec(ctx, sec.String(), secArgs...); err != nil {
+			if _, err := tx.execPrepared(ctx, sec.String(), secArgs...); err != nil {
 				return fmt.Errorf("insert security log: %w", err)
 			}
 		}
 	}
+	if len(plays) == 0 {
+		return nil
+	}
+	// One statement adds every track's plays of the batch.
+	var b strings.Builder
+	args := make([]any, 0, 2*len(plays))
+	b.WriteString(`WITH v (id, n) AS (VALUES `)
 	for id, n := range plays {
-		if _, err := tx.exec(ctx, `UPDATE tracks SET plays = plays + ? WHERE id = ?`, n, id); err != nil {
-			return fmt.Errorf("count plays: %w", err)
+		if len(args) > 0 {
+			b.WriteString(", ")
 		}
+		b.WriteString("(CAST(? AS BIGINT), CAST(? AS BIGINT))")
+		args = append(args, id, n)
+	}
+	b.WriteString(`) UPDATE tracks SET plays = plays + (SELECT n FROM v WHERE v.id = tracks.id) WHERE id IN (SELECT id FROM v)`)
+	if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+		return fmt.Errorf("count plays: %w", err)
 	}
 	return nil
 }
