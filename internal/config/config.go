@@ -176,6 +176,8 @@ var envNames = map[string]string{
 	"session-idle-timeout":     "CHORUS_SESSION_IDLE_TIMEOUT",
 	"session-lifetime":         "CHORUS_SESSION_LIFETIME",
 	"erasure-grace":            "CHORUS_ERASURE_GRACE",
+	"analytics-retention":      "CHORUS_ANALYTICS_RETENTION",
+	"security-log-days":        "CHORUS_SECURITY_LOG_DAYS",
 	"reserve-erased-usernames": "CHORUS_RESERVE_ERASED_USERNAMES",
 	"google-client-id":         "CHORUS_GOOGLE_CLIENT_ID",
 	"google-client-secret":     "CHORUS_GOOGLE_CLIENT_SECRET",
