@@ -232,6 +232,16 @@ func TestMaintainFoldsAndDeletes(t *testing.T) {
 				t.Errorf("aggregates of %s (-want +got):\n%s", d, diff)
 			}
 		}
+		// Over the whole period, by browser: two days of 6 Firefox listeners.
+		totals, err := db.DailyTotals(ctx, store.DailyQuery{SubjectKind: analytics.SubjectArtist, SubjectID: 4, Dimension: analytics.DimBrowser,
+			From: old.Format(store.DayFormat), To: now.Format(store.DayFormat)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTotals := []store.DailyRow{{SubjectKind: "artist", SubjectID: 4, Dimension: "browser", Value: "Firefox", Plays: 12, Listeners: 12}}
+		if diff := cmp.Diff(wantTotals, totals); diff != "" {
+			t.Errorf("totals (-want +got):\n%s", diff)
+		}
 		// Today is not finished: not rolled up yet.
 		d := now.Format(store.DayFormat)
 		if rows, _ := db.Daily(ctx, store.DailyQuery{SubjectKind: "track", SubjectID: 9, Dimension: "all", From: d, To: d}); len(rows) != 0 {

@@ -395,3 +395,27 @@ func (s *DB) Daily(ctx context.Context, q DailyQuery) ([]DailyRow, error) {
 	}
 	return out, rows.Err()
 }
+
+// DailyTotals sums q's rows over its days, one row per value, largest
+// plays first (Day is empty). Listeners is then a sum of daily distinct
+// listeners ("listener-days"), not distinct over the period. It reads the
+// same index range as Daily.
+func (s *DB) DailyTotals(ctx context.Context, q DailyQuery) ([]DailyRow, error) {
+	rows, err := s.query(ctx, `SELECT value, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
+		FROM analytics_daily WHERE subject_kind = ? AND subject_id = ? AND dimension = ? AND day >= ? AND day <= ?
+		GROUP BY value ORDER BY SUM(plays) DESC, value`,
+		q.SubjectKind, q.SubjectID, q.Dimension, q.From, q.To)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DailyRow
+	for rows.Next() {
+		r := DailyRow{SubjectKind: q.SubjectKind, SubjectID: q.SubjectID, Dimension: q.Dimension}
+		if err := rows.Scan(&r.Value, &r.Views, &r.Plays, &r.Listeners, &r.Downloads, &r.Favourites); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
