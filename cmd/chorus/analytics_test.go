@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -95,6 +96,11 @@ func TestAnalyticsByConsent(t *testing.T) {
 				t.Errorf("a consenting visitor's first page set %v, want %s", names, consent.AnalyticsCookie)
 			}
 			listen(visitor)
+			// Withdrawing consent removes the cookie.
+			resp, _ = visitor.postForm("/privacy/consent", url.Values{"choice": {"refuse"}, "return": {"/"}})
+			if !slices.ContainsFunc(resp.Cookies(), func(c *http.Cookie) bool { return c.Name == consent.AnalyticsCookie && c.MaxAge < 0 }) {
+				t.Errorf("refusing did not remove the analytics cookie: %v", resp.Cookies())
+			}
 
 			// Global Privacy Control wins over an earlier acceptance.
 			gpc := newClient(t, srv.URL)
