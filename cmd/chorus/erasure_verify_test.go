@@ -135,7 +135,8 @@ func TestErasureLeavesNothing(t *testing.T) {
 	)
 	markers := []string{username, email, "Quillon Vetch", "Zyxburgh", "bio-of-quillon", "quillon-links.example",
 		"Quillon Ensemble", "ensemble-bio-quillon", "Quillon Anthem", "Quillon Sessions", "quillongenre", "quillon-original",
-		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id"}
+		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id",
+		"quillonsearchword"}
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -181,6 +182,11 @@ func TestErasureLeavesNothing(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("publish: %d", resp.StatusCode)
 			}
+
+			// Listening history: analytics consent, then a search and a page view.
+			c.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			c.get("/search?q=quillonsearchword")
+			c.get(fmt.Sprintf("/tracks/%d", up.Results[0].TrackID))
 
 			// Two-factor authentication, with its recovery codes.
 			c.postForm("/settings/security/setup", nil)

@@ -42,6 +42,10 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 			}
 			other := signUp(t, srv.URL, "bruno")
 			other.verifyEmail("bruno@example.org")
+			// Listening history: events linked with analytics consent.
+			c.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			c.get("/search?q=tonesearchword")
+			other.get("/search?q=brunosearch")
 
 			_, page := c.get("/settings/data")
 			mustContain(t, "your data page", page, `action="/settings/data/export"`, "Download all my data")
@@ -109,6 +113,8 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 			mustContain(t, "city category", entries[export.CategoryFile(datamap.City)], `"location":"Porto"`)
 			mustContain(t, "public content", entries[export.CategoryFile(datamap.PublicContent)], "Ana and the Tones", "First Light")
 			mustContain(t, "tracks table", entries[export.TableFile("tracks")], "title", "First Light")
+			mustContain(t, "browsing history", entries[export.CategoryFile(datamap.Browsing)], `"table":"analytics_events"`, `"query":"tonesearchword"`)
+			mustContain(t, "events table", entries[export.TableFile("analytics_events")], "tonesearchword")
 			for name, b := range entries {
 				if strings.Contains(string(b), "bruno") {
 					t.Errorf("%s holds another member's data", name)

@@ -86,7 +86,7 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 			pages := []string{"/", "/signup", "/login", "/studio", "/studio/upload", string(artistPath),
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
-				"/settings/passkeys", "/reset"}
+				"/settings/passkeys", "/settings/history", "/reset"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"chorus/internal/analytics"
 	"chorus/internal/config"
 	"chorus/internal/erasure"
 	"chorus/internal/export"
@@ -63,7 +64,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return err
 	}
-	srv, err := web.New(web.Deps{DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+	ingester := analytics.New(d.db, analytics.Options{Logger: logger.With("component", "analytics")})
+	defer ingester.Close() // commits what is queued; a second Close is harmless
+	srv, err := web.New(web.Deps{Analytics: ingester, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
 		ErasureGrace: cfg.ErasureGrace})
 	if err != nil {
@@ -98,6 +101,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		_, err := srv.DeleteExpiredVisitorConsent(ctx)
 		return err
 	})
+	every(ctx, logger, time.Hour, "fold old analytics events into daily statistics", func() error { // raw events and full addresses expire
+		_, _, err := analytics.Maintain(ctx, d.db, time.Now(), cfg.AnalyticsRetention, time.Duration(cfg.SecurityLogDays)*24*time.Hour)
+		return err
+	})
 	every(ctx, logger, time.Hour, "delete expired data exports", func() error {
 		_, err := d.exporter.DeleteExpired(ctx, time.Now())
 		return err
@@ -126,6 +133,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		httpSrv.Close()
 		httpErr = nil
 	}
+	ingester.Close() // commits the events still queued
 	jobErr := queue.Stop(drain)
 	logger.Info("stopped")
 	return errors.Join(httpErr, jobErr)

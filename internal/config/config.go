@@ -67,6 +67,13 @@ type Config struct {
 	// are free at once.
 	ReserveErasedUsernames bool
 
+	// AnalyticsRetention is how long raw analytics events are kept before
+	// they are folded into daily statistics and deleted.
+	AnalyticsRetention time.Duration
+	// SecurityLogDays is how many days the full IP addresses of the
+	// security log are kept.
+	SecurityLogDays int
+
 	// Sign-in providers, each enabled when its client id is set.
 	Google, Facebook, Twitter ProviderConfig
 	// OIDC is any OpenID Connect provider found by discovery from Issuer.
@@ -102,6 +109,8 @@ func Defaults() Config {
 		SessionIdleTimeout: 7 * 24 * time.Hour,
 		SessionLifetime:    30 * 24 * time.Hour,
 		ErasureGrace:       14 * 24 * time.Hour,
+		AnalyticsRetention: 395 * 24 * time.Hour, // 13 months
+		SecurityLogDays:    7,
 	}
 }
 
@@ -130,6 +139,8 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", d.SessionIdleTimeout, "log out after this long without activity (env CHORUS_SESSION_IDLE_TIMEOUT)")
 		fs.DurationVar(&c.SessionLifetime, "session-lifetime", d.SessionLifetime, "log out this long after logging in, however active (env CHORUS_SESSION_LIFETIME)")
 		fs.DurationVar(&c.ErasureGrace, "erasure-grace", d.ErasureGrace, "how long an account waits for erasure when its member chooses to wait; logging in cancels (env CHORUS_ERASURE_GRACE)")
+		fs.DurationVar(&c.AnalyticsRetention, "analytics-retention", d.AnalyticsRetention, "how long raw analytics events are kept before they are folded into daily statistics and deleted (env CHORUS_ANALYTICS_RETENTION)")
+		fs.IntVar(&c.SecurityLogDays, "security-log-days", d.SecurityLogDays, "days the security log keeps full IP addresses (env CHORUS_SECURITY_LOG_DAYS)")
 		fs.BoolVar(&c.ReserveErasedUsernames, "reserve-erased-usernames", false, "keep the usernames of erased accounts from being registered again (env CHORUS_RESERVE_ERASED_USERNAMES)")
 		fs.StringVar(&c.Google.ClientID, "google-client-id", "", "enables sign-in with Google (env CHORUS_GOOGLE_CLIENT_ID)")
 		fs.StringVar(&c.Google.ClientSecret, "google-client-secret", "", "(env CHORUS_GOOGLE_CLIENT_SECRET)")
@@ -165,6 +176,8 @@ var envNames = map[string]string{
 	"session-idle-timeout":     "CHORUS_SESSION_IDLE_TIMEOUT",
 	"session-lifetime":         "CHORUS_SESSION_LIFETIME",
 	"erasure-grace":            "CHORUS_ERASURE_GRACE",
+	"analytics-retention":      "CHORUS_ANALYTICS_RETENTION",
+	"security-log-days":        "CHORUS_SECURITY_LOG_DAYS",
 	"reserve-erased-usernames": "CHORUS_RESERVE_ERASED_USERNAMES",
 	"google-client-id":         "CHORUS_GOOGLE_CLIENT_ID",
 	"google-client-secret":     "CHORUS_GOOGLE_CLIENT_SECRET",
@@ -273,6 +286,12 @@ func (c *Config) finish(server bool) error {
 		}
 		if c.ErasureGrace < time.Second || c.ErasureGrace > 90*24*time.Hour {
 			bad("erasure-grace", "must be between 1s and 2160h (90 days), got %s", c.ErasureGrace)
+		}
+		if c.AnalyticsRetention < 24*time.Hour || c.AnalyticsRetention > 5*366*24*time.Hour {
+			bad("analytics-retention", "must be between 24h (a day) and 43920h (5 years), got %s", c.AnalyticsRetention)
+		}
+		if c.SecurityLogDays < 1 || c.SecurityLogDays > 90 {
+			bad("security-log-days", "must be between 1 and 90, got %d", c.SecurityLogDays)
 		}
 		for _, p := range []struct {
 			name string

@@ -30,7 +30,8 @@ func TestDefaults(t *testing.T) {
 	abs, _ := filepath.Abs("chorus-data")
 	if c.Addr != "127.0.0.1:8080" || c.DataDir != abs || c.BaseURL != "http://127.0.0.1:8080" ||
 		c.BlobURL != "file://"+filepath.Join(abs, "files") || c.Postgres() || c.SQLitePath() != filepath.Join(abs, "chorus.db") ||
-		c.MaxUploadBytes != 500_000_000 || c.JobTimeout != 10*time.Minute {
+		c.MaxUploadBytes != 500_000_000 || c.JobTimeout != 10*time.Minute ||
+		c.AnalyticsRetention != 395*24*time.Hour || c.SecurityLogDays != 7 {
 		t.Fatalf("defaults: %+v", c)
 	}
 }
@@ -63,6 +64,8 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{[]string{"--base-url", "ftp://x"}, nil, "--base-url"},
 		{[]string{"--max-upload-bytes", "10"}, nil, "--max-upload-bytes"},
 		{[]string{"--job-timeout", "1ms"}, nil, "--job-timeout"},
+		{[]string{"--analytics-retention", "1h"}, nil, "--analytics-retention"},
+		{nil, map[string]string{"CHORUS_SECURITY_LOG_DAYS": "0"}, "CHORUS_SECURITY_LOG_DAYS"},
 		{[]string{"--data", " "}, nil, "--data"},
 		{[]string{"--blob-url", "file:///"}, nil, "--blob-url"},
 		{[]string{"--base-url", "https://example.org/music"}, nil, "origin only"},

@@ -267,4 +267,11 @@ var Cookies = []Cookie{
 	{Name: ConsentCookie, Necessary: true,
 		Purpose:  "Remembers the privacy choice you made without an account, so that we do not ask again and can prove what you chose. It is set only when you choose, and holds a random id.",
 		Lifetime: "6 months"},
+	{Name: AnalyticsCookie, Necessary: false,
+		Purpose:  "Lets us count you once in our own statistics (distinct listeners), with a random id. It is set only after you accept analytics, never with Global Privacy Control, and is never shared.",
+		Lifetime: "13 months"},
 }
+
+// AnalyticsCookie names the cookie that holds a visitor's random analytics
+// id; it is set only with analytics consent.
+const AnalyticsCookie = "chorus_aid"

@@ -67,6 +67,12 @@ const (
 	Protect Purpose = "protect members against impersonation and against guessing at logins"
 	// Proving the consent given or refused (GDPR Art. 7(1)) and honouring it.
 	Consent Purpose = "honour and prove the choices you made about optional uses of your data"
+	// "To customise your use and improve the services"; "personal
+	// information may be aggregated into statistics" (§2, §3). Linked to a
+	// person only with analytics consent.
+	Analytics Purpose = "count how the site is used and publish aggregated statistics (linked to you only with your consent)"
+	// Investigating abuse and attacks needs the full address for a few days.
+	Security Purpose = "investigate abuse of and attacks on the site"
 )
 
 // Visibility says who can see a piece of data.

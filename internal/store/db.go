@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +39,10 @@ type DB struct {
 	jobs    *sql.DB // the pool the job queue uses; one connection on SQLite
 	dialect Dialect
 	now     func() time.Time
+	// stmts caches prepared statements by their text, for the few hot
+	// statements that use it (see Tx.execPrepared); database/sql keeps
+	// each prepared on every connection that ran it.
+	stmts sync.Map
 }
 
 // Options configure Open.
@@ -135,6 +140,7 @@ func (s *DB) SetClock(now func() time.Time) { s.now = now }
 // row it writes carries the same time.
 type Tx struct {
 	tx      *sql.Tx
+	db      *DB
 	dialect Dialect
 	Now     time.Time
 }
@@ -150,7 +156,7 @@ func (s *DB) Tx(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: sqlTx, dialect: s.dialect, Now: s.now().UTC().Truncate(time.Microsecond)}
+	tx := &Tx{tx: sqlTx, db: s, dialect: s.dialect, Now: s.now().UTC().Truncate(time.Microsecond)}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -191,6 +197,25 @@ func rebind(d Dialect, q string) string {
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return tx.tx.ExecContext(ctx, rebind(tx.dialect, q), args...)
+}
+
+// execPrepared is exec through a statement prepared once per connection,
+// for statements run very often whose parsing would cost more than
+// running them.
+func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q = rebind(tx.dialect, q)
+	st, ok := tx.db.stmts.Load(q)
+	if !ok {
+		prepared, err := tx.db.db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		var loaded bool
+		if st, loaded = tx.db.stmts.LoadOrStore(q, prepared); loaded {
+			prepared.Close()
+		}
+	}
+	return tx.tx.StmtContext(ctx, st.(*sql.Stmt)).ExecContext(ctx, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {

@@ -169,6 +169,12 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request) error {
 	}); err != nil {
 		return err
 	}
+	if !slices.Contains(yes, consent.Analytics) {
+		// Withdrawing analytics consent removes the random id it allowed.
+		if _, err := r.Cookie(consent.AnalyticsCookie); err == nil {
+			http.SetCookie(w, &http.Cookie{Name: consent.AnalyticsCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		}
+	}
 	if who.MemberID != 0 {
 		s.flash(r, "Your privacy choices are saved.")
 	}

@@ -26,6 +26,7 @@ var funcs = template.FuncMap{
 	"queryEscape": url.QueryEscape,
 	"join":        strings.Join,
 	"add":         func(a, b int) int { return a + b },
+	"historyKind": historyKind,
 	"sub":         func(a, b int) int { return a - b },
 	"sourceLabel": sourceLabel,
 	"peaksAttr": func(p []float32) string {

@@ -10,6 +10,7 @@ import (
 
 	"gocloud.dev/blob"
 
+	"chorus/internal/analytics"
 	"chorus/internal/chorus"
 	"chorus/internal/id3"
 	"chorus/internal/publishing"
@@ -33,17 +34,40 @@ func (s *Server) publicTrack(r *http.Request) (chorus.Track, error) {
 }
 
 // recordPlay counts a play, which the player reports once a listen reaches
-// 30 seconds or half the track (the usual definition of a play).
+// 30 seconds or half the track (the usual definition of a play), when that
+// much of the stream was served to this client (see streamNotes); else
+// 409. The answer comes once the play is committed; 503 with Retry-After
+// when the event queue is full.
 func (s *Server) recordPlay(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.publicTrack(r)
 	if err != nil {
 		return err
 	}
-	if err := s.DB.CountPlay(r.Context(), t.ID); err != nil {
-		return err
+	if !s.streams.take(streamKey(r, t.ID), playBytes(t), s.Now()) {
+		return errPlayNotStreamed
+	}
+	ev := s.newEvent(w, r, analytics.Play)
+	ev.TrackID, ev.AlbumID, ev.ArtistID = t.ID, t.AlbumID, t.ArtistID
+	if s.Analytics == nil {
+		err = s.DB.CountPlay(r.Context(), t.ID)
+	} else {
+		err = s.recordEvent(r, ev) // counts the play in the same transaction
+	}
+	if err != nil {
+		return eventError(w, err)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// noteDownload records the download of t.
+func (s *Server) noteDownload(w http.ResponseWriter, r *http.Request, t chorus.Track) {
+	if r.Header.Get("Range") != "" && !strings.HasPrefix(r.Header.Get("Range"), "bytes=0-") {
+		return // a resumed download was counted when it started
+	}
+	ev := s.newEvent(w, r, analytics.Download)
+	ev.TrackID, ev.AlbumID, ev.ArtistID = t.ID, t.AlbumID, t.ArtistID
+	s.noteEvent(r, ev)
 }
 
 // audibleTrack is publicTrack, widened to the owner's own processed
@@ -84,7 +108,8 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) error {
 		h.Set("Cache-Control", "private, no-store")
 	}
 	h.Set("Accept-Ranges", "bytes")
-	http.ServeContent(w, r, "", t.UpdatedAt, f)
+	key := streamKey(r, t.ID)
+	http.ServeContent(countingWriter{w, func(n int64) { s.streams.add(key, n, s.Now()) }}, r, "", t.UpdatedAt, f)
 	return nil
 }
 
@@ -169,6 +194,7 @@ func (s *Server) downloadMP3(w http.ResponseWriter, r *http.Request) error {
 	h.Set("ETag", fmt.Sprintf(`"%s-%x"`, t.StreamHash[:16], sha256.Sum256(tag)))
 	h.Set("Link", `<`+l.URL+`>; rel="license"`)
 	setAttachment(w, downloadName(t, ".mp3"))
+	s.noteDownload(w, r, t)
 	http.ServeContent(w, r, "", t.UpdatedAt, body)
 	return nil
 }
@@ -197,6 +223,7 @@ func (s *Server) downloadOriginal(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("ETag", `"`+t.ContentHash+`"`)
 	w.Header().Set("Link", `<`+l.URL+`>; rel="license"`)
 	setAttachment(w, downloadName(t, ext))
+	s.noteDownload(w, r, t)
 	http.ServeContent(w, r, "", t.CreatedAt, f)
 	return nil
 }

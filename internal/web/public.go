@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"chorus/internal/analytics"
 	"chorus/internal/chorus"
 	"chorus/internal/store"
 )
@@ -66,6 +68,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.DB.Search(r.Context(), q, pageSize, (p-1)*pageSize)
 	if err != nil {
 		return err
+	}
+	if strings.TrimSpace(q) != "" && p == 1 {
+		ev := s.newEvent(w, r, analytics.Search)
+		ev.Query, ev.Results = chorus.CleanText(q, 200, false), res.TotalTracks
+		s.noteEvent(r, ev)
 	}
 	if wantsJSON(r) {
 		type hit struct {

@@ -101,6 +101,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /settings/data/{field}/delete", s.h(s.requireMember(s.deleteDataItem)))
 	mux.Handle("POST /settings/data/export", s.h(s.requireMember(s.startExport)))
 	mux.Handle("GET /settings/data/export/{id}", s.h(s.requireMember(s.downloadExport)))
+	mux.Handle("GET /settings/history", s.h(s.requireMember(s.historyPage)))
+	mux.Handle("POST /settings/history/pause", s.h(s.requireMember(s.pauseHistory)))
+	mux.Handle("POST /settings/history/clear", s.h(s.requireMember(s.clearHistory)))
+	mux.Handle("POST /settings/history/{id}/delete", s.h(s.requireMember(s.forgetHistoryEntry)))
 	mux.Handle("GET /settings/delete", s.h(s.requireMember(s.deleteAccountPage)))
 	mux.Handle("POST /settings/delete", s.h(s.requireMember(s.deleteAccount)))
 

@@ -21,6 +21,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/go-webauthn/webauthn/webauthn"
 
+	"chorus/internal/analytics"
 	"chorus/internal/chorus"
 	"chorus/internal/files"
 	"chorus/internal/mail"
@@ -63,6 +64,9 @@ type Deps struct {
 	// SignIn are the enabled third-party sign-in providers, in the order
 	// of their buttons; none offers password login only.
 	SignIn []signin.Provider
+	// Analytics commits events in batches; nil records none.
+	Analytics *analytics.Ingester
+
 	// Now is the clock of two-factor codes and pending logins; time.Now
 	// when nil. Tests set it, with DB.SetClock, to control time.
 	Now func() time.Time
@@ -83,6 +87,8 @@ type Server struct {
 	passkeysOff string
 	// limiter slows down guessing (logins, codes, sign-ups).
 	limiter *ratelimit.Limiter
+	// streams notes what was streamed to whom, to check reported plays.
+	streams *streamNotes
 }
 
 // New parses every template (failing at start, not at request time) and
@@ -99,6 +105,7 @@ func New(d Deps) (*Server, error) {
 		s.Now = time.Now
 	}
 	s.limiter = ratelimit.New(d.DB)
+	s.streams = newStreamNotes()
 	s.sessions = scs.New()
 	if d.DB.Dialect() == store.Postgres {
 		s.sessions.Store = hashedTokens{postgresstore.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)}
@@ -188,6 +195,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
+	}
+	if status == http.StatusOK && r.Method == http.MethodGet && !privatePath(r.URL.Path) {
+		s.notePageView(w, r, data)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// The banner depends on the browser's privacy signals.

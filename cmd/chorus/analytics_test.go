@@ -1,0 +1,228 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"chorus/internal/consent"
+	"chorus/internal/store"
+	"chorus/internal/store/storetest"
+)
+
+// publishedTrack uploads a one-second tone as a new artist and publishes
+// it; it returns the track's id.
+func publishedTrack(t *testing.T, base, username, title string) int64 {
+	t.Helper()
+	a := signUpArtist(t, base, username, title+" Artist")
+	_, up := a.upload(0, uploadFile{Name: "t.ogg", Body: tone(t, ".ogg", 1, 440, map[string]string{"title": title})})
+	if len(up.Results) != 1 || up.Results[0].TrackID == 0 {
+		t.Fatalf("upload: %+v", up)
+	}
+	id := up.Results[0].TrackID
+	if st := a.waitTrack(id); st["status"] != "ready" {
+		t.Fatalf("track: %v", st)
+	}
+	if resp, _ := a.postForm("/studio/publish", url.Values{"track": {fmt.Sprint(id)}, "licence": {"cc-by-4.0"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("publish: %d", resp.StatusCode)
+	}
+	return id
+}
+
+// eventsOf returns "kind member visitor" for each stored event of kind,
+// with the member's id or "-" and whether a visitor id is set.
+func eventsOf(t *testing.T, db *store.DB, kind string) []string {
+	t.Helper()
+	out, err := db.Strings(context.Background(), `SELECT kind || ' ' || COALESCE(CAST(member_id AS TEXT), '-') || ' ' || CASE WHEN visitor_id = '' THEN 'no-visitor' ELSE 'visitor' END
+		FROM analytics_events WHERE kind = ? ORDER BY id`, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestAnalyticsByConsent checks what each event stores under each
+// consent: without consent and with Global Privacy Control no identifier
+// at all; a visitor who accepted a random id from a cookie set only then;
+// a member who accepted their id. Plays count only when the stream was
+// served to the same client; the full address goes only to the security
+// log, the event holds the /24.
+func TestAnalyticsByConsent(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			db := openStore(t, srv.DBURL)
+			ctx := context.Background()
+			id := publishedTrack(t, srv.URL, "analyst", "Counted Song")
+			track := fmt.Sprintf("/tracks/%d", id)
+
+			listen := func(c *client, header ...string) {
+				t.Helper()
+				if resp, body := c.postForm(track+"/play", nil, header...); resp.StatusCode != http.StatusConflict {
+					t.Errorf("a play without a stream: %d %s, want 409", resp.StatusCode, body)
+				}
+				if resp, _ := c.get(track+"/stream", header...); resp.StatusCode != http.StatusOK {
+					t.Fatalf("stream: %d", resp.StatusCode)
+				}
+				if resp, body := c.postForm(track+"/play", nil, header...); resp.StatusCode != http.StatusNoContent {
+					t.Errorf("a play after the stream: %d %s, want 204", resp.StatusCode, body)
+				}
+				if resp, _ := c.postForm(track+"/play", nil, header...); resp.StatusCode != http.StatusConflict {
+					t.Errorf("a second play on the same stream: %d, want 409", resp.StatusCode)
+				}
+			}
+
+			// No choice made: counted, no identifier, no cookie.
+			anon := newClient(t, srv.URL)
+			resp, _ := anon.get(track, "Referer", "https://blog.example.net/some/post?who=me")
+			if names := setCookieNames(resp); len(names) != 0 {
+				t.Errorf("a visitor without consent got cookies %v", names)
+			}
+			listen(anon)
+			if got := eventsOf(t, db, "play"); len(got) != 1 || got[0] != "play - no-visitor" {
+				t.Errorf("play without consent stored %v", got)
+			}
+
+			// A visitor who accepted: a random analytics id, set after consent.
+			visitor := newClient(t, srv.URL)
+			visitor.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			resp, _ = visitor.get(track)
+			if names := setCookieNames(resp); !strings.Contains(strings.Join(names, ","), consent.AnalyticsCookie) {
+				t.Errorf("a consenting visitor's first page set %v, want %s", names, consent.AnalyticsCookie)
+			}
+			listen(visitor)
+			// Withdrawing consent removes the cookie.
+			resp, _ = visitor.postForm("/privacy/consent", url.Values{"choice": {"refuse"}, "return": {"/"}})
+			if !slices.ContainsFunc(resp.Cookies(), func(c *http.Cookie) bool { return c.Name == consent.AnalyticsCookie && c.MaxAge < 0 }) {
+				t.Errorf("refusing did not remove the analytics cookie: %v", resp.Cookies())
+			}
+
+			// Global Privacy Control wins over an earlier acceptance.
+			gpc := newClient(t, srv.URL)
+			gpc.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			resp, _ = gpc.get(track, "Sec-GPC", "1")
+			if names := setCookieNames(resp); strings.Contains(strings.Join(names, ","), consent.AnalyticsCookie) {
+				t.Errorf("with Sec-GPC the analytics cookie was set")
+			}
+			listen(gpc, "Sec-GPC", "1")
+
+			// A member who accepted: their id.
+			member := signUp(t, srv.URL, "listener")
+			member.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			listen(member)
+			m, err := db.MemberByLogin(ctx, "listener")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"play - no-visitor", "play - visitor", "play - no-visitor", fmt.Sprintf("play %d no-visitor", m.ID)}
+			if got := eventsOf(t, db, "play"); strings.Join(got, "|") != strings.Join(want, "|") {
+				t.Errorf("plays stored %v, want %v", got, want)
+			}
+			if plays, _ := db.Strings(ctx, `SELECT CAST(plays AS TEXT) FROM tracks WHERE id = ?`, id); len(plays) != 1 || plays[0] != "4" {
+				t.Errorf("the track's play count is %v, want 4", plays)
+			}
+			// Referrer host only; network truncated; the full address only in the security log.
+			refs, _ := db.Strings(ctx, `SELECT referrer_host FROM analytics_events WHERE referrer_host <> ''`)
+			if len(refs) != 1 || refs[0] != "blog.example.net" {
+				t.Errorf("referrers stored %v, want only the host blog.example.net", refs)
+			}
+			nets, _ := db.Strings(ctx, `SELECT DISTINCT network FROM analytics_events`)
+			if len(nets) != 1 || nets[0] != "127.0.0.0/24" {
+				t.Errorf("networks stored %v, want 127.0.0.0/24", nets)
+			}
+			ips, _ := db.Strings(ctx, `SELECT DISTINCT ip FROM security_log`)
+			if len(ips) != 1 || ips[0] != "127.0.0.1" {
+				t.Errorf("security log holds %v, want 127.0.0.1", ips)
+			}
+			// Downloads and searches are events too.
+			anon.get(track + "/download")
+			anon.get("/search?q=counted")
+			if got, _ := db.Strings(ctx, `SELECT query || ' ' || CAST(results AS TEXT) FROM analytics_events WHERE kind = 'search'`); len(got) != 1 || got[0] != "counted 1" {
+				t.Errorf("search events %v, want the query with 1 result", got)
+			}
+			if got := eventsOf(t, db, "download"); len(got) != 1 {
+				t.Errorf("download events %v", got)
+			}
+		})
+	}
+}
+
+// TestListeningHistory is the member's own history page: it lists their
+// events, pausing stops linking new ones, one entry can be deleted and
+// all cleared, and deleted entries still count anonymously.
+func TestListeningHistory(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			db := openStore(t, srv.DBURL)
+			ctx := context.Background()
+			id := publishedTrack(t, srv.URL, "historian", "Remembered Song")
+			track := fmt.Sprintf("/tracks/%d", id)
+			c := signUp(t, srv.URL, "diarist")
+			_, body := c.get("/settings/history")
+			mustContain(t, "history before consent", body, "Nothing is linked to you.", "you have not: nothing new is linked to you",
+				`href="/settings/history" aria-current="page"`)
+			c.get(track) // before consent: not linked
+			c.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			c.get(track)
+			c.get("/search?q=remembered")
+			_, body = c.get("/settings/history")
+			mustContain(t, "history", body, "Remembered Song", "“remembered” (1 results)", "2 in all", "Pause history")
+			_, body = c.get("/settings/data")
+			mustContain(t, "your data", body, `href="/settings/history"`)
+
+			// Pause: nothing new is linked.
+			if resp, _ := c.postForm("/settings/history/pause", url.Values{"paused": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("pause: %d", resp.StatusCode)
+			}
+			c.get(track)
+			_, body = c.get("/settings/history")
+			mustContain(t, "paused history", body, "2 in all", "Resume history", "History is paused")
+			if resp, body := c.postForm("/settings/history/pause", url.Values{"paused": {"<script>"}}); resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("a bad pause value: %d %s", resp.StatusCode, body)
+			}
+			c.postForm("/settings/history/pause", url.Values{"paused": {"0"}})
+
+			// Delete one entry: the search.
+			ids := regexp.MustCompile(`action="/settings/history/(\d+)/delete"`).FindAllStringSubmatch(string(body), -1)
+			if len(ids) != 2 {
+				t.Fatalf("%d delete buttons, want 2", len(ids))
+			}
+			other := signUp(t, srv.URL, "snoop")
+			if resp, _ := other.postForm("/settings/history/"+ids[0][1]+"/delete", nil); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("another member's delete: %d", resp.StatusCode)
+			}
+			_, body = c.get("/settings/history")
+			mustContain(t, "history after another member tried to delete", body, "2 in all")
+			c.postForm("/settings/history/"+ids[0][1]+"/delete", nil)
+			_, body = c.get("/settings/history")
+			mustContain(t, "history after deleting the newest entry", body, "1 in all", "Remembered Song")
+			if strings.Contains(string(body), "remembered”") {
+				t.Error("the deleted search is still listed")
+			}
+			if q, _ := db.Strings(ctx, `SELECT query FROM analytics_events WHERE kind = 'search'`); len(q) != 1 || q[0] != "" {
+				t.Errorf("the deleted search still holds %v", q)
+			}
+
+			// Clear all.
+			c.postForm("/settings/history/clear", nil)
+			_, body = c.get("/settings/history")
+			mustContain(t, "cleared history", body, "Nothing is linked to you.", "0 in all")
+			m, _ := db.MemberByLogin(ctx, "diarist")
+			if n, _ := db.Strings(ctx, `SELECT CAST(COUNT(*) AS TEXT) FROM analytics_events WHERE member_id = ?`, m.ID); n[0] != "0" {
+				t.Errorf("%s events still linked after clearing", n[0])
+			}
+			if n, _ := db.CountEvents(ctx); n < 4 {
+				t.Errorf("only %d events left: cleared entries should still count anonymously", n)
+			}
+			if resp, _ := newClient(t, srv.URL).get("/settings/history"); resp.StatusCode != http.StatusSeeOther {
+				t.Errorf("history without login: %d", resp.StatusCode)
+			}
+		})
+	}
+}

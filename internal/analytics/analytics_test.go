@@ -1,0 +1,255 @@
+package analytics_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"chorus/internal/analytics"
+	"chorus/internal/store"
+	"chorus/internal/store/storetest"
+)
+
+// TestAggregateMergesSmallCells checks the fewer-than-5 rule: a breakdown
+// value seen by fewer than MinListeners people is merged into "other",
+// while the totals stay exact.
+func TestAggregateMergesSmallCells(t *testing.T) {
+	var events []store.Event
+	play := func(member int64, browser, device string) {
+		events = append(events, store.Event{Kind: string(analytics.Play), TrackID: 7, AlbumID: 3, ArtistID: 2,
+			MemberID: member, Browser: browser, Device: device, Referrer: "example.org"})
+	}
+	for m := int64(1); m <= 5; m++ { // five Firefox listeners, one playing twice
+		play(m, "Firefox", "desktop")
+	}
+	play(1, "Firefox", "desktop")
+	play(6, "Safari", "mobile") // alone on Safari
+	play(7, "Edge", "mobile")   // alone on Edge
+	events = append(events, store.Event{Kind: string(analytics.Download), TrackID: 7, AlbumID: 3, ArtistID: 2,
+		VisitorID: "v1", Browser: "Chrome", Device: "desktop"}) // a visitor who only downloads
+	rows, err := analytics.Aggregate(func(fn func(store.Event) error) error {
+		for _, e := range events {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]store.DailyRow{}
+	for _, r := range rows {
+		got[fmt.Sprintf("%s/%d/%s/%s", r.SubjectKind, r.SubjectID, r.Dimension, r.Value)] = r
+	}
+	want := map[string]struct{ plays, listeners, downloads int64 }{
+		"track/7/all/":                 {8, 7, 1},
+		"track/7/browser/Firefox":      {6, 5, 0},
+		"track/7/browser/other":        {2, 2, 1}, // Safari, Edge and Chrome: 3 people
+		"track/7/device/desktop":       {6, 5, 1}, // 6 people
+		"track/7/device/other":         {2, 2, 0}, // mobile: 2 people
+		"track/7/referrer/example.org": {8, 7, 0},
+		"track/7/referrer/other":       {0, 0, 1}, // the visitor came directly, alone
+		"album/3/all/":                 {8, 7, 1},
+		"artist/2/browser/Firefox":     {6, 5, 0},
+		"site/0/all/":                  {8, 7, 1},
+	}
+	for k, w := range want {
+		r, ok := got[k]
+		if !ok {
+			t.Errorf("no row %s", k)
+			continue
+		}
+		if r.Plays != w.plays || r.Listeners != w.listeners || r.Downloads != w.downloads {
+			t.Errorf("%s: plays %d listeners %d downloads %d, want %d %d %d", k, r.Plays, r.Listeners, r.Downloads, w.plays, w.listeners, w.downloads)
+		}
+	}
+	for _, k := range []string{"track/7/browser/Safari", "track/7/browser/Edge", "track/7/browser/Chrome", "track/7/device/mobile", "track/7/referrer/", "site/0/browser/Safari"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("row %s describes fewer than %d people; it should be merged into other", k, analytics.MinListeners)
+		}
+	}
+}
+
+func event(i int, at time.Time) store.Event {
+	return store.Event{Time: at, Kind: string(analytics.PageView), Path: fmt.Sprintf("/p/%d", i), Network: "192.0.2.0/24",
+		Browser: "Firefox", OS: "Linux", Device: "desktop", IP: "192.0.2.7"}
+}
+
+// TestIngesterCommitsEveryAcknowledgedEvent records from many goroutines
+// and closes the ingester in the middle of the run, as a shutdown does:
+// every event whose Record returned nil is in the database afterwards,
+// and the ones refused were refused with ErrClosed.
+func TestIngesterCommitsEveryAcknowledgedEvent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		in := analytics.New(db, analytics.Options{Queue: 256, Batch: 64})
+		var mu sync.Mutex
+		acked := map[string]bool{}
+		var wg sync.WaitGroup
+		start := time.Now()
+		for g := 0; g < 16; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					ev := event(g*1_000_000+i, start)
+					err := in.Record(ctx, ev)
+					if errors.Is(err, analytics.ErrClosed) {
+						return
+					}
+					if err != nil {
+						t.Errorf("record: %v", err)
+						return
+					}
+					mu.Lock()
+					acked[ev.Path] = true
+					mu.Unlock()
+				}
+			}()
+		}
+		time.Sleep(300 * time.Millisecond)
+		in.Close()
+		wg.Wait()
+		if len(acked) == 0 {
+			t.Fatal("no event was acknowledged before Close")
+		}
+		stored, err := db.Strings(ctx, `SELECT path FROM analytics_events`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[string]bool{}
+		for _, p := range stored {
+			have[p] = true
+		}
+		lost := 0
+		for p := range acked {
+			if !have[p] {
+				lost++
+			}
+		}
+		if lost > 0 {
+			t.Errorf("%d of %d acknowledged events are not in the database", lost, len(acked))
+		}
+		if logs, err := db.Strings(ctx, `SELECT ip FROM security_log`); err != nil || len(logs) != len(stored) {
+			t.Errorf("security log has %d entries for %d events (%v)", len(logs), len(stored), err)
+		}
+		if err := in.Record(ctx, event(0, start)); !errors.Is(err, analytics.ErrClosed) {
+			t.Errorf("Record after Close = %v, want ErrClosed", err)
+		}
+	})
+}
+
+// TestIngesterPushesBack holds the database's write lock so that no batch
+// can commit: once the bounded queue is full, Record gives up with
+// ErrBusy instead of queueing more; when the lock goes, the queued events
+// are committed.
+func TestIngesterPushesBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		lock, err := db.SQL().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect() == store.Postgres {
+			_, err = lock.ExecContext(ctx, `LOCK TABLE analytics_events IN EXCLUSIVE MODE`)
+		} else {
+			_, err = lock.ExecContext(ctx, `INSERT INTO analytics_rollups (day, rolled_at) VALUES ('1999-01-01', CURRENT_TIMESTAMP)`)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := analytics.New(db, analytics.Options{Queue: 8, Batch: 4, Wait: 50 * time.Millisecond})
+		defer in.Close()
+		results := make(chan error, 40)
+		for i := 0; i < 40; i++ {
+			go func() { results <- in.Record(ctx, event(i, time.Now())) }()
+		}
+		busy := 0
+		for i := 0; i < 40-8-4; i++ { // at most Queue waiting plus one Batch being written
+			if err := <-results; errors.Is(err, analytics.ErrBusy) {
+				busy++
+			} else {
+				t.Errorf("while the database is locked, Record = %v, want ErrBusy", err)
+			}
+		}
+		if err := lock.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 8+4; i++ {
+			if err := <-results; err != nil && !errors.Is(err, analytics.ErrBusy) {
+				t.Errorf("after the lock: %v", err)
+			}
+		}
+		if busy == 0 {
+			t.Error("no Record was refused while the queue was full")
+		}
+	})
+}
+
+// TestMaintainFoldsAndDeletes checks the retention job: old days are
+// rolled up into analytics_daily before their raw events are deleted,
+// and the security log keeps only its days.
+func TestMaintainFoldsAndDeletes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		old := now.Add(-400 * 24 * time.Hour)
+		recent := now.Add(-3 * 24 * time.Hour)
+		var evs []store.Event
+		for m := int64(1); m <= 6; m++ {
+			for _, at := range []time.Time{old, recent, now} {
+				evs = append(evs, store.Event{Time: at, Kind: string(analytics.Play), TrackID: 9, ArtistID: 4, MemberID: m,
+					Browser: "Firefox", Device: "desktop", IP: "192.0.2.1"})
+			}
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertEvents(ctx, evs) }); err != nil {
+			t.Fatal(err)
+		}
+		deleted, logs, err := analytics.Maintain(ctx, db, now, 395*24*time.Hour, 7*24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if deleted != 6 || logs != 6 {
+			t.Errorf("deleted %d events and %d log entries, want 6 and 6", deleted, logs)
+		}
+		if n, _ := db.CountEvents(ctx); n != 12 {
+			t.Errorf("%d raw events left, want 12", n)
+		}
+		for _, day := range []time.Time{old, recent} {
+			d := day.Format(store.DayFormat)
+			rows, err := db.Daily(ctx, store.DailyQuery{SubjectKind: analytics.SubjectTrack, SubjectID: 9, Dimension: analytics.DimAll, From: d, To: d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []store.DailyRow{{SubjectKind: "track", SubjectID: 9, Dimension: "all", Day: d, Plays: 6, Listeners: 6}}
+			if diff := cmp.Diff(want, rows); diff != "" {
+				t.Errorf("aggregates of %s (-want +got):\n%s", d, diff)
+			}
+		}
+		// Over the whole period, by browser: two days of 6 Firefox listeners.
+		totals, err := db.DailyTotals(ctx, store.DailyQuery{SubjectKind: analytics.SubjectArtist, SubjectID: 4, Dimension: analytics.DimBrowser,
+			From: old.Format(store.DayFormat), To: now.Format(store.DayFormat)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTotals := []store.DailyRow{{SubjectKind: "artist", SubjectID: 4, Dimension: "browser", Value: "Firefox", Plays: 12, Listeners: 12}}
+		if diff := cmp.Diff(wantTotals, totals); diff != "" {
+			t.Errorf("totals (-want +got):\n%s", diff)
+		}
+		// Today is not finished: not rolled up yet.
+		d := now.Format(store.DayFormat)
+		if rows, _ := db.Daily(ctx, store.DailyQuery{SubjectKind: "track", SubjectID: 9, Dimension: "all", From: d, To: d}); len(rows) != 0 {
+			t.Errorf("today was rolled up: %v", rows)
+		}
+		// Running again changes nothing.
+		if deleted, _, err := analytics.Maintain(ctx, db, now, 395*24*time.Hour, 7*24*time.Hour); err != nil || deleted != 0 {
+			t.Errorf("second run deleted %d (%v)", deleted, err)
+		}
+	})
+}
