@@ -67,6 +67,10 @@ type Config struct {
 	// are free at once.
 	ReserveErasedUsernames bool
 
+	// NewsletterRate is how many newsletter messages a minute are handed
+	// to the outbox, so that a relay's sending limits are kept.
+	NewsletterRate int
+
 	// Sign-in providers, each enabled when its client id is set.
 	Google, Facebook, Twitter ProviderConfig
 	// OIDC is any OpenID Connect provider found by discovery from Issuer.
@@ -102,6 +106,7 @@ func Defaults() Config {
 		SessionIdleTimeout: 7 * 24 * time.Hour,
 		SessionLifetime:    30 * 24 * time.Hour,
 		ErasureGrace:       14 * 24 * time.Hour,
+		NewsletterRate:     120,
 	}
 }
 
@@ -130,6 +135,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", d.SessionIdleTimeout, "log out after this long without activity (env CHORUS_SESSION_IDLE_TIMEOUT)")
 		fs.DurationVar(&c.SessionLifetime, "session-lifetime", d.SessionLifetime, "log out this long after logging in, however active (env CHORUS_SESSION_LIFETIME)")
 		fs.DurationVar(&c.ErasureGrace, "erasure-grace", d.ErasureGrace, "how long an account waits for erasure when its member chooses to wait; logging in cancels (env CHORUS_ERASURE_GRACE)")
+		fs.IntVar(&c.NewsletterRate, "newsletter-rate", d.NewsletterRate, "newsletter messages sent a minute, at most (env CHORUS_NEWSLETTER_RATE)")
 		fs.BoolVar(&c.ReserveErasedUsernames, "reserve-erased-usernames", false, "keep the usernames of erased accounts from being registered again (env CHORUS_RESERVE_ERASED_USERNAMES)")
 		fs.StringVar(&c.Google.ClientID, "google-client-id", "", "enables sign-in with Google (env CHORUS_GOOGLE_CLIENT_ID)")
 		fs.StringVar(&c.Google.ClientSecret, "google-client-secret", "", "(env CHORUS_GOOGLE_CLIENT_SECRET)")
@@ -166,6 +172,7 @@ var envNames = map[string]string{
 	"session-lifetime":         "CHORUS_SESSION_LIFETIME",
 	"erasure-grace":            "CHORUS_ERASURE_GRACE",
 	"reserve-erased-usernames": "CHORUS_RESERVE_ERASED_USERNAMES",
+	"newsletter-rate":          "CHORUS_NEWSLETTER_RATE",
 	"google-client-id":         "CHORUS_GOOGLE_CLIENT_ID",
 	"google-client-secret":     "CHORUS_GOOGLE_CLIENT_SECRET",
 	"facebook-client-id":       "CHORUS_FACEBOOK_CLIENT_ID",
@@ -270,6 +277,9 @@ func (c *Config) finish(server bool) error {
 		}
 		if c.SessionLifetime < c.SessionIdleTimeout {
 			bad("session-lifetime", "must be at least the idle timeout (%s), got %s", c.SessionIdleTimeout, c.SessionLifetime)
+		}
+		if c.NewsletterRate < 1 || c.NewsletterRate > 1_000_000 {
+			bad("newsletter-rate", "must be between 1 and 1000000 messages a minute, got %d", c.NewsletterRate)
 		}
 		if c.ErasureGrace < time.Second || c.ErasureGrace > 90*24*time.Hour {
 			bad("erasure-grace", "must be between 1s and 2160h (90 days), got %s", c.ErasureGrace)
