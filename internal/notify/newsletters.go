@@ -181,8 +181,8 @@ func (s *Service) SendNewsletterBatch(ctx context.Context, limit int) (int, erro
 
 // Pacer spreads sending over time at Rate messages a minute: each call of
 // Allow returns how many may go now, from the time since the last call.
-// Unused allowance is kept for at most a minute's worth, so a pause does
-// not end in a burst.
+// Unused allowance is kept for at most a second's worth (or one message),
+// so a pause does not end in a burst.
 type Pacer struct {
 	Rate int // messages a minute
 
@@ -200,7 +200,7 @@ func (p *Pacer) Allow(now time.Time) int {
 		p.budget = 1
 	}
 	p.budget += now.Sub(p.last).Minutes() * float64(p.Rate)
-	p.budget = min(p.budget, max(1, float64(p.Rate)))
+	p.budget = min(p.budget, max(1, float64(p.Rate)/60))
 	p.last = now
 	n := int(p.budget)
 	return n
