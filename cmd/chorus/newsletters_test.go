@@ -22,7 +22,9 @@ import (
 // server's job queue delivers.
 func notifierFor(t *testing.T, db *store.DB, base, smtpURL string) *notify.Service {
 	t.Helper()
-	m, err := mail.New(db, mail.Config{BaseURL: base, SMTPURL: smtpURL})
+	// The server delivers; without SMTP its mail folder is named only
+	// because a mail service needs one.
+	m, err := mail.New(db, mail.Config{BaseURL: base, SMTPURL: smtpURL, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
