@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"chorus/internal/chorus"
@@ -83,33 +85,26 @@ func (s *DB) MembersDueDigest(ctx context.Context, before time.Time) ([]int64, e
 	return out, rows.Err()
 }
 
-// TakeDigestEvents returns the member's waiting notifications, oldest
-// first, and deletes them: queue their digest in the same transaction, so
-// that each goes in exactly one digest.
+// TakeDigestEvents deletes the member's waiting notifications and returns
+// them, oldest first: queue their digest in the same transaction, so that
+// each goes in exactly one digest. DELETE ... RETURNING gives each row to
+// one transaction only, even when two processes send digests at once.
 func (tx *Tx) TakeDigestEvents(ctx context.Context, memberID int64) ([]DigestEvent, error) {
-	rows, err := tx.query(ctx, `SELECT id, member_id, category, subject, body, link, created_at FROM digest_events WHERE member_id = ? ORDER BY id`, memberID)
+	rows, err := tx.query(ctx, `DELETE FROM digest_events WHERE member_id = ? RETURNING id, member_id, category, subject, body, link, created_at`, memberID)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var out []DigestEvent
 	for rows.Next() {
 		var e DigestEvent
 		if err := rows.Scan(&e.ID, &e.MemberID, &e.Category, &e.Subject, &e.Body, &e.Link, &e.CreatedAt); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		out = append(out, e)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, e := range out {
-		if _, err := tx.exec(ctx, `DELETE FROM digest_events WHERE id = ?`, e.ID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	slices.SortFunc(out, func(a, b DigestEvent) int { return cmp.Compare(a.ID, b.ID) })
+	return out, rows.Err()
 }
 
 // AddUnsubscribeToken stores the hash of an unsubscribe token that stops
