@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"chorus/internal/chorus"
+	"chorus/internal/datamap"
 	"chorus/internal/notify"
 	"chorus/internal/store"
 )
@@ -32,6 +33,7 @@ func (s *Server) renderNotifications(w http.ResponseWriter, r *http.Request, sta
 	}
 	return s.render(w, r, status, "settings_notifications.html", "Email notifications", map[string]any{
 		"Rows": rows, "Newsletter": prefs[notify.Newsletter] == notify.Immediate, "Error": problem,
+		"Defaults": datamap.Field("email_preferences", "delivery").Why,
 	})
 }
 
