@@ -16,6 +16,7 @@ import (
 
 	"chorus/internal/auth"
 	"chorus/internal/datamap"
+	"chorus/internal/notify"
 	"chorus/internal/store"
 	"chorus/internal/store/storetest"
 )
@@ -136,7 +137,7 @@ func TestErasureLeavesNothing(t *testing.T) {
 	markers := []string{username, email, "Quillon Vetch", "Zyxburgh", "bio-of-quillon", "quillon-links.example",
 		"Quillon Ensemble", "ensemble-bio-quillon", "Quillon Anthem", "Quillon Sessions", "quillongenre", "quillon-original",
 		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id",
-		"quillonsearchword"}
+		"quillonsearchword", "quillon-reply-event", "quillon-digest-event"}
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -218,6 +219,38 @@ func TestErasureLeavesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+
+			// Email they chose: a newsletter subscription and a newsletter
+			// sent, a notification at once and one waiting for a digest.
+			if resp, _ := c.postForm("/settings/notifications", url.Values{"newsletter": {"on"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("email settings: %d", resp.StatusCode)
+			}
+			n := notifierFor(t, db, srv.URL, "")
+			err = db.Tx(ctx, func(tx *store.Tx) error {
+				if err := n.Email(ctx, tx, member.ID, notify.Reply, notify.Event{Subject: "quillon-reply-event"}); err != nil {
+					return err
+				}
+				if err := n.Email(ctx, tx, member.ID, notify.NewFollower, notify.Event{Subject: "quillon-digest-event"}); err != nil {
+					return err
+				}
+				_, err := tx.CreateNewsletter(ctx, "News", "Some news.")
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := db.Newsletters(ctx)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("newsletters: %v %v", list, err)
+			}
+			if got, err := n.StartNewsletter(ctx, list[0].ID); err != nil || got != 1 {
+				t.Fatalf("newsletter recipients: %d %v", got, err)
+			}
+			if got, err := n.SendNewsletterBatch(ctx, 10); err != nil || got != 1 {
+				t.Fatalf("newsletter sent: %d %v", got, err)
+			}
+			waitMail(t, srv.URL, email, "quillon-reply-event")
+			waitMail(t, srv.URL, email, "News")
 
 			// Before: every marker is somewhere, or the search below proves nothing.
 			before := append(scanDatabase(t, db, markers), func() []hit { h, _ := scanFiles(t, srv.DataDir, markers); return h }()...)

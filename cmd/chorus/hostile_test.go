@@ -83,10 +83,21 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				t.Fatal("no artist edit link in the studio")
 			}
 
+			// A newsletter draft, and the unsubscribe page of its test.
+			resp, body := c.postForm("/admin/newsletters", url.Values{"subject": {"Hello"}, "body": {"Some *news*."}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("newsletter: %d %s", resp.StatusCode, body)
+			}
+			newsletter := resp.Header.Get("Location")
+			if resp, _ := c.postForm(newsletter+"/test", nil); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("newsletter test: %d", resp.StatusCode)
+			}
+			unsubscribe := strings.TrimPrefix(linkIn(t, waitMail(t, srv.URL, "rooty@example.org", "[Test] Hello").Text, srv.URL+"/unsubscribe/"), srv.URL)
+
 			pages := []string{"/", "/signup", "/login", "/studio", "/studio/upload", string(artistPath),
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
-				"/settings/passkeys", "/settings/history", "/reset"}
+				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)

@@ -17,6 +17,7 @@ import (
 	"chorus/internal/erasure"
 	"chorus/internal/export"
 	"chorus/internal/mail"
+	"chorus/internal/notify"
 	"chorus/internal/ratelimit"
 	"chorus/internal/web"
 )
@@ -59,6 +60,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Logger: logger.With("component", "erasure")}
 	d.exporter = &export.Service{DB: d.db, Files: d.files, Mail: d.mailer, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(),
 		Logger: logger.With("component", "export")}
+	notifier := &notify.Service{DB: d.db, Mail: d.mailer, BaseURL: cfg.BaseURL, Logger: logger.With("component", "notify")}
 	svc, queue, err := d.publishing(cfg, cfg.Workers)
 	if err != nil {
 		ln.Close()
@@ -68,7 +70,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer ingester.Close() // commits what is queued; a second Close is harmless
 	srv, err := web.New(web.Deps{Analytics: ingester, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
-		ErasureGrace: cfg.ErasureGrace})
+		ErasureGrace: cfg.ErasureGrace, Notify: notifier})
 	if err != nil {
 		ln.Close()
 		return err
@@ -107,6 +109,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	})
 	every(ctx, logger, time.Hour, "delete expired data exports", func() error {
 		_, err := d.exporter.DeleteExpired(ctx, time.Now())
+		return err
+	})
+	every(ctx, logger, 5*time.Minute, "send daily digests", func() error {
+		_, err := notifier.SendDigests(ctx, time.Now())
+		return err
+	})
+	pacer := &notify.Pacer{Rate: cfg.NewsletterRate}
+	every(ctx, logger, time.Second, "send newsletters", func() error { // the recipients are rows: a restart carries on
+		n, err := notifier.SendNewsletterBatch(ctx, pacer.Allow(time.Now()))
+		pacer.Spend(n)
 		return err
 	})
 	// Jobs get a context of their own: on SIGTERM, Stop lets running jobs

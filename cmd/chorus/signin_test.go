@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"chorus/internal/notify"
 	"chorus/internal/signin/signintest"
 	"chorus/internal/store"
 	"chorus/internal/store/storetest"
@@ -118,7 +119,10 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 			!strings.Contains(string(body), `value="&lt;b&gt;ana&lt;/b&gt;"`) {
 			t.Fatalf("bad username: %d", resp.StatusCode)
 		}
-		resp, _ = ana.postForm("/auth/oidc/signup", url.Values{"username": {"ana"}})
+		if !strings.Contains(string(body), `name="newsletter" value="on">`) {
+			t.Error("the provider sign-up form lacks the unticked newsletter box")
+		}
+		resp, _ = ana.postForm("/auth/oidc/signup", url.Values{"username": {"ana"}, "newsletter": {"on"}})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/studio" {
 			t.Fatalf("finish sign-up: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -131,6 +135,9 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		}
 		if m.Email != "ana@idp.example" || !m.EmailVerified || m.HasPassword {
 			t.Errorf("member %+v: want the provider's verified email and no password", m)
+		}
+		if p, err := (&notify.Service{DB: db}).Preferences(ctx, m.ID); err != nil || p[notify.Newsletter] != notify.Immediate {
+			t.Errorf("newsletter box ticked at sign-up: %v %v", p, err)
 		}
 		ident, err := db.IdentityBySubject(ctx, "oidc", "sub-ana")
 		if err != nil || ident.MemberID != m.ID || ident.Email != "ana@idp.example" || !ident.EmailVerified || ident.DisplayName != "Ana Lima" {

@@ -73,6 +73,9 @@ type Config struct {
 	// SecurityLogDays is how many days the full IP addresses of the
 	// security log are kept.
 	SecurityLogDays int
+	// NewsletterRate is how many newsletter messages a minute are handed
+	// to the outbox, so that a relay's sending limits are kept.
+	NewsletterRate int
 
 	// Sign-in providers, each enabled when its client id is set.
 	Google, Facebook, Twitter ProviderConfig
@@ -111,6 +114,7 @@ func Defaults() Config {
 		ErasureGrace:       14 * 24 * time.Hour,
 		AnalyticsRetention: 395 * 24 * time.Hour, // 13 months
 		SecurityLogDays:    7,
+		NewsletterRate:     120,
 	}
 }
 
@@ -141,6 +145,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.DurationVar(&c.ErasureGrace, "erasure-grace", d.ErasureGrace, "how long an account waits for erasure when its member chooses to wait; logging in cancels (env CHORUS_ERASURE_GRACE)")
 		fs.DurationVar(&c.AnalyticsRetention, "analytics-retention", d.AnalyticsRetention, "how long raw analytics events are kept before they are folded into daily statistics and deleted (env CHORUS_ANALYTICS_RETENTION)")
 		fs.IntVar(&c.SecurityLogDays, "security-log-days", d.SecurityLogDays, "days the security log keeps full IP addresses (env CHORUS_SECURITY_LOG_DAYS)")
+		fs.IntVar(&c.NewsletterRate, "newsletter-rate", d.NewsletterRate, "newsletter messages sent a minute, at most (env CHORUS_NEWSLETTER_RATE)")
 		fs.BoolVar(&c.ReserveErasedUsernames, "reserve-erased-usernames", false, "keep the usernames of erased accounts from being registered again (env CHORUS_RESERVE_ERASED_USERNAMES)")
 		fs.StringVar(&c.Google.ClientID, "google-client-id", "", "enables sign-in with Google (env CHORUS_GOOGLE_CLIENT_ID)")
 		fs.StringVar(&c.Google.ClientSecret, "google-client-secret", "", "(env CHORUS_GOOGLE_CLIENT_SECRET)")
@@ -179,6 +184,7 @@ var envNames = map[string]string{
 	"analytics-retention":      "CHORUS_ANALYTICS_RETENTION",
 	"security-log-days":        "CHORUS_SECURITY_LOG_DAYS",
 	"reserve-erased-usernames": "CHORUS_RESERVE_ERASED_USERNAMES",
+	"newsletter-rate":          "CHORUS_NEWSLETTER_RATE",
 	"google-client-id":         "CHORUS_GOOGLE_CLIENT_ID",
 	"google-client-secret":     "CHORUS_GOOGLE_CLIENT_SECRET",
 	"facebook-client-id":       "CHORUS_FACEBOOK_CLIENT_ID",
@@ -283,6 +289,9 @@ func (c *Config) finish(server bool) error {
 		}
 		if c.SessionLifetime < c.SessionIdleTimeout {
 			bad("session-lifetime", "must be at least the idle timeout (%s), got %s", c.SessionIdleTimeout, c.SessionLifetime)
+		}
+		if c.NewsletterRate < 1 || c.NewsletterRate > 1_000_000 {
+			bad("newsletter-rate", "must be between 1 and 1000000 messages a minute, got %d", c.NewsletterRate)
 		}
 		if c.ErasureGrace < time.Second || c.ErasureGrace > 90*24*time.Hour {
 			bad("erasure-grace", "must be between 1s and 2160h (90 days), got %s", c.ErasureGrace)

@@ -61,6 +61,9 @@ const (
 	// "To send you updates ... and email notifications" (§2); here the
 	// messages about the account itself.
 	AccountMail Purpose = "send you messages about your account (address confirmation, password reset, security notices)"
+	// "To send you updates, newsletters and email notifications" (§2):
+	// the notifications and newsletters each member chooses.
+	ChosenMail Purpose = "send you the email notifications and newsletters you chose, each of which you can unsubscribe from in one click"
 	// "Published on our services when applicable (public profile, ...)" (§2).
 	Publish Purpose = "publish what you choose to make public: your profile and your music"
 	// Refusing look-alike and reused usernames, and slowing down guessing.

@@ -74,6 +74,7 @@ const whoSees = " You choose below who can see it: everyone, or only you."
 var Tables = slices.Concat(
 	accountTables,
 	analyticsTables,
+	newslettersTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue
@@ -297,16 +298,16 @@ var accountTables = []Table{
 		Rows:  DeleteRows, Order: 10,
 		Columns: []Column{
 			notPersonal("id", "the message's number"),
-			{Name: "member_id", Category: UniqueID, MemberRef: true, Purposes: []Purpose{AccountMail}, Visibility: Private,
+			{Name: "member_id", Category: UniqueID, MemberRef: true, Purposes: []Purpose{AccountMail, ChosenMail}, Visibility: Private,
 				Retention: untilSent, Export: NotExported("the account's number"), Erasure: deleted},
-			{Name: "to_address", Category: Email, Purposes: []Purpose{AccountMail}, Mandatory: "account", Visibility: Private,
+			{Name: "to_address", Category: Email, Purposes: []Purpose{AccountMail, ChosenMail}, Mandatory: "account", Visibility: Private,
 				Retention: untilSent, Export: export, Erasure: deleted, Processors: []Processor{SMTPRelay}},
 			notPersonal("template", "which kind of message"),
-			{Name: "subject", Category: PrivateContent, Purposes: []Purpose{AccountMail}, Visibility: Private,
+			{Name: "subject", Category: PrivateContent, Purposes: []Purpose{AccountMail, ChosenMail}, Visibility: Private,
 				Retention: untilSent, Export: export, Erasure: deleted, Processors: []Processor{SMTPRelay}},
-			{Name: "body", Category: PrivateContent, Purposes: []Purpose{AccountMail}, Visibility: Private,
+			{Name: "body", Category: PrivateContent, Purposes: []Purpose{AccountMail, ChosenMail}, Visibility: Private,
 				Retention: "until the message is sent or given up, then cleared", Export: NotExported("holds links that log in or reset a password; cleared once sent"), Erasure: deleted, Processors: []Processor{SMTPRelay}},
-			{Name: "eml_key", Category: PrivateContent, Purposes: []Purpose{AccountMail}, Visibility: Private,
+			{Name: "eml_key", Category: PrivateContent, Purposes: []Purpose{AccountMail, ChosenMail}, Visibility: Private,
 				Retention: untilSent, Export: NotExported("the message file, which holds single-use links"), Erasure: deleted, Files: MailFiles},
 			notPersonal("created_at", "when the message was queued"),
 			notPersonal("sent_at", "when it was delivered"),

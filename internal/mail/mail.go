@@ -73,6 +73,14 @@ type Message struct {
 	// the send log to the member for their data export and erasure.
 	MemberID int64
 	Content  Content
+	// Unsubscribe is the one-click unsubscribe URL of a message the
+	// member chose to receive (notifications, digests, newsletters), ""
+	// for account mail. When set, the message carries it at its bottom
+	// and in the List-Unsubscribe header (RFC 2369 §3.2) with
+	// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058 §3.1).
+	// It must be an https:// or http:// URL without a member id or
+	// address in it.
+	Unsubscribe string
 }
 
 // New parses the templates and the delivery settings. It connects to
@@ -135,33 +143,44 @@ func (s *Service) UsesFiles() bool {
 // 2045) and Auto-Submitted: auto-generated (RFC 3834 §5), which tells
 // auto-responders not to answer it.
 func (s *Service) Send(ctx context.Context, tx *store.Tx, m Message) error {
+	_, err := s.Enqueue(ctx, tx, m)
+	return err
+}
+
+// Enqueue is Send, returning the id of the outbox message.
+func (s *Service) Enqueue(ctx context.Context, tx *store.Tx, m Message) (int64, error) {
 	if s.Queue == nil {
-		return errors.New("mail: no job queue to send with")
+		return 0, errors.New("mail: no job queue to send with")
 	}
 	to, err := netmail.ParseAddress(m.To)
 	if err != nil || to.Name != "" {
-		return errors.New("mail: the recipient is not a plain email address")
+		return 0, errors.New("mail: the recipient is not a plain email address")
 	}
-	r, err := render(s.templates, s.cfg.BaseURL, m.Content)
-	if err != nil {
-		return err
+	if m.Unsubscribe != "" {
+		if u, err := url.Parse(m.Unsubscribe); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return 0, fmt.Errorf("mail: the unsubscribe link %q is not an http(s) URL", m.Unsubscribe)
+		}
 	}
-	body, err := s.compose(to, r, tx.Now)
+	r, err := render(s.templates, s.cfg.BaseURL, m.Content, m.Unsubscribe)
 	if err != nil {
-		return err
+		return 0, err
+	}
+	body, err := s.compose(to, r, tx.Now, m.Unsubscribe)
+	if err != nil {
+		return 0, err
 	}
 	id, err := tx.InsertOutbox(ctx, store.NewOutboxMessage{MemberID: m.MemberID, To: to.Address,
 		Template: m.Content.TemplateName(), Subject: r.Subject, Body: body})
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.Queue.EnqueueSendMail(ctx, tx, id)
+	return id, s.Queue.EnqueueSendMail(ctx, tx, id)
 }
 
 // compose builds the message as it goes on the wire. It is built once,
 // when queued, so that every attempt sends the same bytes with the same
 // Message-ID.
-func (s *Service) compose(to *netmail.Address, r rendered, date time.Time) ([]byte, error) {
+func (s *Service) compose(to *netmail.Address, r rendered, date time.Time, unsubscribe string) ([]byte, error) {
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(s.from)
 	msg.ToMailAddress(to)
@@ -169,6 +188,12 @@ func (s *Service) compose(to *netmail.Address, r rendered, date time.Time) ([]by
 	msg.SetDateWithValue(date)
 	msg.SetMessageIDWithValue(randomHex(16) + "@" + domainOf(s.from.Address))
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	if unsubscribe != "" {
+		// RFC 2369 §3.2 and RFC 8058 §3.1: one https URI in angle
+		// brackets, and the key/value a mail provider POSTs to it.
+		msg.SetGenHeader("List-Unsubscribe", "<"+unsubscribe+">")
+		msg.SetGenHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+	}
 	msg.SetBodyString(gomail.TypeTextPlain, r.Text)
 	msg.AddAlternativeString(gomail.TypeTextHTML, r.HTML)
 	var b bytes.Buffer

@@ -450,3 +450,59 @@ func mustGlob(t *testing.T, dir, pattern string) []string {
 	}
 	return all
 }
+
+// TestUnsubscribeHeaders: a message the member chose carries
+// List-Unsubscribe (RFC 2369 §3.2) and List-Unsubscribe-Post (RFC 8058
+// §3.1) and the link at its bottom, in the .eml file as on SMTP; account
+// mail carries neither; a link that is not http(s) is refused.
+func TestUnsubscribeHeaders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		dir := t.TempDir()
+		svc := newService(t, db, mail.Config{Dir: dir})
+		link := site + "/unsubscribe/AbC_dEf-123"
+		for _, tc := range []struct {
+			unsubscribe string
+			content     mail.Content
+		}{
+			{link, mail.Notification{Username: "ana", Category: "Replies", Subject: "kim replied", Text: "Nice.", Link: site + "/tracks/1"}},
+			{link, mail.Digest{Username: "ana", Items: []mail.DigestItem{{Category: "New followers", Subject: "lea follows you"}}}},
+			{link, mail.Newsletter{Subject: "Spring news", Text: "**News**", HTML: "<p><strong>News</strong></p>"}},
+			{"", mail.ResetPassword{Username: "ana", Link: site + "/reset/x", ValidFor: time.Hour}},
+		} {
+			t.Run(tc.content.TemplateName(), func(t *testing.T) {
+				for _, f := range mustGlob(t, dir, "*.eml") {
+					_ = os.Remove(f)
+				}
+				_, _ = db.SQL().Exec(`DELETE FROM outbox`)
+				send(t, db, svc, mail.Message{To: "ana@example.org", Content: tc.content, Unsubscribe: tc.unsubscribe})
+				m := waitOutbox(t, db, store.OutboxSent)
+				raw, err := svc.ReadEML(m.EMLKey)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := parseMessage(t, raw)
+				wantList, wantPost := "", ""
+				if tc.unsubscribe != "" {
+					wantList, wantPost = "<"+link+">", "List-Unsubscribe=One-Click"
+				}
+				if got := p.header.Get("List-Unsubscribe"); got != wantList {
+					t.Errorf("List-Unsubscribe %q, want %q", got, wantList)
+				}
+				if got := p.header.Get("List-Unsubscribe-Post"); got != wantPost {
+					t.Errorf("List-Unsubscribe-Post %q, want %q", got, wantPost)
+				}
+				for part, body := range map[string]string{"text": p.text, "html": p.html} {
+					if has := strings.Contains(body, link); has != (tc.unsubscribe != "") {
+						t.Errorf("%s part: unsubscribe link present %v", part, has)
+					}
+				}
+			})
+		}
+		err := db.Tx(context.Background(), func(tx *store.Tx) error {
+			return svc.Send(context.Background(), tx, mail.Message{To: "ana@example.org", Content: mail.Newsletter{Subject: "x"}, Unsubscribe: "javascript:alert(1)"})
+		})
+		if err == nil {
+			t.Error("a javascript: unsubscribe link was accepted")
+		}
+	})
+}

@@ -82,6 +82,40 @@ type ExportReady struct {
 	Expires  time.Time
 }
 
+// Notification tells a member about one event they asked to hear of by
+// email (a new follower, a reply, ...). Subject is one line, Text plain
+// text written by Chorus (not by other members' markup), Link the page of
+// the event (absolute URL, or "").
+type Notification struct {
+	Username string
+	// Category names the kind of event as the settings page does ("Replies").
+	Category string
+	Subject  string
+	Text     string
+	Link     string
+}
+
+// Digest gathers a day's notifications of a member in one message.
+type Digest struct {
+	Username string
+	Items    []DigestItem
+}
+
+// DigestItem is one event in a Digest.
+type DigestItem struct {
+	Category, Subject, Text, Link string
+	At                            time.Time
+}
+
+// Newsletter is a newsletter the member subscribed to. Text is the
+// Markdown source, which reads well as plain text; HTML is its rendering,
+// already sanitised.
+type Newsletter struct {
+	Subject string
+	Text    string
+	HTML    htmltemplate.HTML
+}
+
 // TemplateName names the template of each kind of message.
 func (VerifyEmail) TemplateName() string        { return "verify_email" }
 func (ResetPassword) TemplateName() string      { return "reset_password" }
@@ -90,6 +124,9 @@ func (EmailChangeConfirm) TemplateName() string { return "email_change_confirm" 
 func (EmailChangeNotice) TemplateName() string  { return "email_change_notice" }
 func (SecurityChanged) TemplateName() string    { return "security_changed" }
 func (ExportReady) TemplateName() string        { return "export_ready" }
+func (Notification) TemplateName() string       { return "notification" }
+func (Digest) TemplateName() string             { return "digest" }
+func (Newsletter) TemplateName() string         { return "newsletter" }
 
 // view is what every template receives.
 type view struct {
@@ -97,6 +134,9 @@ type view struct {
 	Subject string // in the HTML <title>
 	Why     string // why the message was sent, from the text template's "why"
 	Data    Content
+	// Unsubscribe is the one-click unsubscribe link shown at the bottom
+	// of mail the member chose to receive; "" for account mail.
+	Unsubscribe string
 }
 
 type templatePair struct {
@@ -170,12 +210,12 @@ func parseTemplates() (map[string]templatePair, error) {
 }
 
 // render renders c for a site at siteURL.
-func render(pairs map[string]templatePair, siteURL string, c Content) (rendered, error) {
+func render(pairs map[string]templatePair, siteURL string, c Content, unsubscribe string) (rendered, error) {
 	p, ok := pairs[c.TemplateName()]
 	if !ok {
 		return rendered{}, fmt.Errorf("no mail template %q", c.TemplateName())
 	}
-	v := view{SiteURL: siteURL, Data: c}
+	v := view{SiteURL: siteURL, Data: c, Unsubscribe: unsubscribe}
 	exec := func(name string) (string, error) {
 		var b bytes.Buffer
 		if err := p.text.ExecuteTemplate(&b, name, v); err != nil {

@@ -10,6 +10,7 @@ import (
 	"chorus/internal/auth"
 	"chorus/internal/chorus"
 	"chorus/internal/datamap"
+	"chorus/internal/notify"
 	"chorus/internal/store"
 )
 
@@ -134,6 +135,11 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
+			if r.PostFormValue("newsletter") != "" {
+				if err := notify.SetPreferences(r.Context(), tx, m.ID, map[notify.Category]notify.Delivery{notify.Newsletter: notify.Immediate}); err != nil {
+					return err
+				}
+			}
 			return s.sendVerification(r.Context(), tx, m)
 		})
 	}
@@ -143,7 +149,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return s.render(w, r, http.StatusUnprocessableEntity, "signup.html", "Sign up",
-			map[string]any{"Fields": signupFields(in, inv), "Error": inv.Message})
+			map[string]any{"Fields": signupFields(in, inv), "Error": inv.Message, "Newsletter": r.PostFormValue("newsletter") != ""})
 	}
 	if err != nil {
 		return err

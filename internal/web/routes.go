@@ -105,8 +105,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /settings/history/pause", s.h(s.requireMember(s.pauseHistory)))
 	mux.Handle("POST /settings/history/clear", s.h(s.requireMember(s.clearHistory)))
 	mux.Handle("POST /settings/history/{id}/delete", s.h(s.requireMember(s.forgetHistoryEntry)))
+	mux.Handle("GET /settings/notifications", s.h(s.requireMember(s.settingsNotifications)))
+	mux.Handle("POST /settings/notifications", s.h(s.requireMember(s.saveNotifications)))
 	mux.Handle("GET /settings/delete", s.h(s.requireMember(s.deleteAccountPage)))
 	mux.Handle("POST /settings/delete", s.h(s.requireMember(s.deleteAccount)))
+
+	// Unsubscribing from a link in a message: no login (RFC 8058).
+	mux.Handle("GET /unsubscribe/{token}", s.h(s.unsubscribePage))
+	mux.Handle("POST /unsubscribe/{token}", s.h(s.unsubscribe))
 
 	// Publishing: members and their artists.
 	mux.Handle("GET /studio", s.h(s.requireMember(s.studio)))
@@ -125,6 +131,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/mail", s.h(s.requireRole(chorus.RoleAdmin, s.adminMail)))
 	mux.Handle("GET /admin/mail/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailMessage)))
 	mux.Handle("GET /admin/mail/{id}/eml", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailEML)))
+	mux.Handle("GET /admin/newsletters", s.h(s.requireRole(chorus.RoleAdmin, s.adminNewsletters)))
+	mux.Handle("POST /admin/newsletters", s.h(s.requireRole(chorus.RoleAdmin, s.createNewsletter)))
+	mux.Handle("GET /admin/newsletters/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminNewsletter)))
+	mux.Handle("POST /admin/newsletters/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.saveNewsletter)))
+	mux.Handle("POST /admin/newsletters/{id}/test", s.h(s.requireRole(chorus.RoleAdmin, s.testNewsletter)))
+	mux.Handle("POST /admin/newsletters/{id}/send", s.h(s.requireRole(chorus.RoleAdmin, s.sendNewsletter)))
 	mux.Handle("GET /admin", s.h(s.requireRole(chorus.RoleAdmin, s.adminHome)))
 	mux.Handle("GET /admin/members", s.h(s.requireRole(chorus.RoleAdmin, s.adminMembers)))
 	mux.Handle("GET /admin/record", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecord)))
@@ -134,6 +146,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/", s.h(s.notFound))
 
 	csrf := http.NewCrossOriginProtection()
+	// CrossOriginProtection lets through a POST that carries neither
+	// Sec-Fetch-Site nor Origin (a mail provider's server-side one-click
+	// POST), but refuses one a webmail page makes from its own origin in
+	// the browser. The unsubscribe POST is authorised by the unguessable
+	// token in its URL, needs no cookie and can only turn mail off, so it
+	// is exempt (RFC 8058 §3.2).
+	csrf.AddInsecureBypassPattern("POST /unsubscribe/{token}")
 	// Behind a proxy that rewrites Host, the public origin is still ours.
 	_ = csrf.AddTrustedOrigin(s.BaseURL)
 	csrf.SetDenyHandler(s.h(func(w http.ResponseWriter, r *http.Request) error {

@@ -25,6 +25,7 @@ import (
 	"chorus/internal/chorus"
 	"chorus/internal/files"
 	"chorus/internal/mail"
+	"chorus/internal/notify"
 	"chorus/internal/publishing"
 	"chorus/internal/ratelimit"
 	"chorus/internal/signin"
@@ -45,6 +46,9 @@ type Deps struct {
 	Logger     *slog.Logger
 	// Mail queues messages in the transaction of the change that causes them.
 	Mail *mail.Service
+	// Notify sends the email members choose: notifications, digests,
+	// newsletters, and handles unsubscribing.
+	Notify *notify.Service
 
 	// SessionIdleTimeout ends a login this long after its last request, and
 	// SessionLifetime this long after the login however active (OWASP ASVS
@@ -96,6 +100,9 @@ type Server struct {
 func New(d Deps) (*Server, error) {
 	if d.Mail == nil {
 		return nil, errors.New("web: Deps.Mail is required (sign-up sends a verification link)")
+	}
+	if d.Notify == nil {
+		d.Notify = &notify.Service{DB: d.DB, Mail: d.Mail, BaseURL: d.BaseURL, Logger: d.Logger}
 	}
 	s := &Server{Deps: d, passwordSlots: make(chan struct{}, max(2, runtime.NumCPU()))}
 	if s.Logger == nil {

@@ -15,6 +15,7 @@ import (
 
 	"chorus/internal/auth"
 	"chorus/internal/chorus"
+	"chorus/internal/notify"
 	"chorus/internal/signin"
 	"chorus/internal/store"
 )
@@ -382,6 +383,9 @@ func (s *Server) signInSignUp(w http.ResponseWriter, r *http.Request) error {
 			}
 			_, err = tx.LinkIdentity(r.Context(), store.Identity{MemberID: m.ID, Provider: p.ID(), Subject: ps.Profile.Subject,
 				Email: ps.Profile.Email, EmailVerified: ps.Profile.EmailVerified, DisplayName: ps.Profile.DisplayName, AvatarURL: ps.Profile.AvatarURL})
+			if err == nil && r.PostFormValue("newsletter") != "" {
+				err = notify.SetPreferences(r.Context(), tx, m.ID, map[notify.Category]notify.Delivery{notify.Newsletter: notify.Immediate})
+			}
 			if err != nil || m.EmailVerified {
 				return err
 			}
