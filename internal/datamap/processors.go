@@ -39,16 +39,22 @@ func (p Registered) Receives(cats ...Category) bool {
 }
 
 // InEEA reports whether p processes data inside the European Economic
-// Area. An unknown country counts as outside: a transfer is assumed until
-// the register says otherwise.
+// Area, where the GDPR applies.
 func (p Registered) InEEA() bool { return InEEA(p.Country) }
 
+// Abroad reports whether p is registered as processing data outside the
+// European Economic Area: a transfer under GDPR Chapter V, which members
+// are asked about separately at sign-up. A processor whose country is not
+// yet stated is not counted until an admin states it; the register's page
+// shows such entries as needing attention.
+func (p Registered) Abroad() bool { return p.Country != "" && !p.InEEA() }
+
 // Location is p's country for people to read: "DE (EU/EEA)", "US (outside
-// the EU/EEA)", or "not stated (treated as outside the EU/EEA)".
+// the EU/EEA)", or "not stated yet".
 func (p Registered) Location() string {
 	switch {
 	case p.Country == "":
-		return "not stated (treated as outside the EU/EEA)"
+		return "not stated yet"
 	case p.InEEA():
 		return p.Country + " (EU/EEA)"
 	}

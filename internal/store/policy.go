@@ -257,17 +257,17 @@ func (s *DB) PolicyNotice(ctx context.Context, memberID int64) (PolicyVersion, e
 	return cur, nil
 }
 
-// TransfersAllowed reports whether the member allowed transfers of their
-// data outside the EU/EEA: their latest choice, and no when they never
-// chose.
-func (s *DB) TransfersAllowed(ctx context.Context, memberID int64) (bool, error) {
+// TransfersRefused reports whether the member's latest choice about
+// transfers outside the EU/EEA refused them. A member never asked (no
+// processor was outside when they signed up) has not refused.
+func (s *DB) TransfersRefused(ctx context.Context, memberID int64) (bool, error) {
 	var t string
 	err := s.queryRow(ctx, `SELECT transfers FROM policy_acknowledgements WHERE member_id = ? AND transfers <> ''
 		ORDER BY id DESC LIMIT 1`, memberID).Scan(&t)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
-	return t == TransfersGiven, err
+	return t == TransfersRefused, err
 }
 
 // Processors returns the processors register, in the order entries were made.

@@ -98,8 +98,8 @@ func TestPolicyVersions(t *testing.T) {
 		if err != nil || len(acks) != 2 || acks[0].PolicyVersion != "2026-12-03.2" || acks[0].Event != store.AckNotice || acks[1].Transfers != store.TransfersRefused {
 			t.Fatalf("acknowledgements: %+v %v", acks, err)
 		}
-		if ok, err := db.TransfersAllowed(ctx, m.ID); ok || err != nil {
-			t.Errorf("transfers allowed after refusal: %v %v", ok, err)
+		if refused, err := db.TransfersRefused(ctx, m.ID); !refused || err != nil {
+			t.Errorf("transfers not refused after refusal: %v %v", refused, err)
 		}
 		if _, err := db.SQL().ExecContext(ctx, `UPDATE policy_acknowledgements SET policy_version = 'x'`); err == nil {
 			t.Error("an acknowledgement was rewritten")

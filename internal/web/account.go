@@ -110,13 +110,21 @@ func asked(table, column string, f FieldInfo) FieldInfo {
 }
 
 func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, "signup.html", "Sign up", map[string]any{"Fields": signupFields(auth.SignUp{}, nil)})
+	policy, err := s.signupPolicy(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "signup.html", "Sign up", map[string]any{"Fields": signupFields(auth.SignUp{}, nil), "Policy": policy})
 }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	in := auth.SignUp{Email: r.PostFormValue("email"), Username: r.PostFormValue("username"), Password: r.PostFormValue("password")}
-	err := in.Validate()
+	policy, err := s.signupPolicy(r)
+	if err != nil {
+		return err
+	}
+	err = in.Validate()
 	var m chorus.Member
 	if err == nil {
 		var hash string
@@ -134,6 +142,11 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
+			// Acceptance of the policy, and the transfer choice, before
+			// the first message is queued: sending it asks for them.
+			if _, err := tx.AcknowledgePolicy(r.Context(), m.ID, store.AckSignUp, policy.transfers(r)); err != nil {
+				return err
+			}
 			return s.sendVerification(r.Context(), tx, m)
 		})
 	}
@@ -143,7 +156,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return s.render(w, r, http.StatusUnprocessableEntity, "signup.html", "Sign up",
-			map[string]any{"Fields": signupFields(in, inv), "Error": inv.Message})
+			map[string]any{"Fields": signupFields(in, inv), "Error": inv.Message, "Policy": policy})
 	}
 	if err != nil {
 		return err
