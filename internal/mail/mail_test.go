@@ -18,12 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"chorus/internal/datamap"
 	"chorus/internal/jobs"
 	"chorus/internal/mail"
 	"chorus/internal/mail/mailtest"
 	"chorus/internal/store"
 	"chorus/internal/store/storetest"
-	"chorus/internal/datamap"
 )
 
 const site = "https://music.example.org"
