@@ -83,7 +83,17 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				t.Fatal("no artist edit link in the studio")
 			}
 
-			pages := []string{"/", "/signup", "/login", "/studio", "/studio/upload", string(artistPath),
+			resp, _ := c.postForm("/admin/policy", url.Values{"body": {"# Draft\n\nText."}, "summary": {"A draft."}})
+			draftPath := resp.Header.Get("Location")
+			if resp.StatusCode != http.StatusSeeOther || draftPath == "" {
+				t.Fatalf("policy draft: %d", resp.StatusCode)
+			}
+			if resp, _ := c.postForm("/admin/processors", url.Values{"name": {"Relay"}, "service": {"email"}, "country": {"DE"},
+				"category": {"user.contact.email"}, "purpose": {"mail"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("add a processor: %d", resp.StatusCode)
+			}
+
+			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath),
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
 				"/settings/passkeys", "/reset"}
