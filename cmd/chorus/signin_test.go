@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"chorus/internal/datamap"
 	"chorus/internal/signin/signintest"
 	"chorus/internal/store"
 	"chorus/internal/store/storetest"
@@ -100,8 +101,18 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/auth/oidc/signup" {
 			t.Fatalf("callback for a new member: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
+		// A processor outside the EU/EEA: the form asks about the transfer.
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.SaveProcessor(ctx, datamap.Registered{Name: "Far Pictures", Service: "picture resizing", Country: "US",
+				Categories: []datamap.Category{datamap.Image}, Purpose: "resize profile pictures"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		resp, body := ana.get("/auth/oidc/signup")
-		for _, want := range []string{`value="Ana.Lima"`, "ana@idp.example", "(verified by Test ID)", "sub-ana", "Ana Lima"} {
+		for _, want := range []string{`value="Ana.Lima"`, "ana@idp.example", "(verified by Test ID)", "sub-ana", "Ana Lima",
+			`you accept the <a href="/privacy">privacy policy</a> (version 2026-11-01)`, `name="transfers" type="checkbox" value="yes" aria-describedby`,
+			"Far Pictures (picture resizing, in US)", "its service (picture resizing) is not available to you"} {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("sign-up form lacks %q", want)
 			}
@@ -118,7 +129,7 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 			!strings.Contains(string(body), `value="&lt;b&gt;ana&lt;/b&gt;"`) {
 			t.Fatalf("bad username: %d", resp.StatusCode)
 		}
-		resp, _ = ana.postForm("/auth/oidc/signup", url.Values{"username": {"ana"}})
+		resp, _ = ana.postForm("/auth/oidc/signup", url.Values{"username": {"ana"}, "transfers": {"yes"}})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/studio" {
 			t.Fatalf("finish sign-up: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -131,6 +142,10 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		}
 		if m.Email != "ana@idp.example" || !m.EmailVerified || m.HasPassword {
 			t.Errorf("member %+v: want the provider's verified email and no password", m)
+		}
+		if acks := acknowledgements(t, db, "ana"); len(acks) != 1 || acks[0].Event != store.AckSignUp || acks[0].PolicyVersion != "2026-11-01" ||
+			acks[0].Transfers != store.TransfersGiven {
+			t.Errorf("acceptance at provider sign-up: %+v", acks)
 		}
 		ident, err := db.IdentityBySubject(ctx, "oidc", "sub-ana")
 		if err != nil || ident.MemberID != m.ID || ident.Email != "ana@idp.example" || !ident.EmailVerified || ident.DisplayName != "Ana Lima" {
