@@ -104,7 +104,7 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		// A processor outside the EU/EEA: the form asks about the transfer.
 		if err := db.Tx(ctx, func(tx *store.Tx) error {
 			_, err := tx.SaveProcessor(ctx, datamap.Registered{Name: "Far Pictures", Service: "picture resizing", Country: "US",
-				Categories: []datamap.Category{datamap.Image}, Purpose: "resize profile pictures"})
+				Categories: []datamap.Category{datamap.Name}, Purpose: "resize profile pictures"})
 			return err
 		}); err != nil {
 			t.Fatal(err)
