@@ -37,13 +37,7 @@ func renderMarkdown(src string) (template.HTML, error) {
 	if err := goldmark.Convert([]byte(src), &b); err != nil {
 		return "", err
 	}
-	return template.HTML(markdownPolicy.SanitizeBytes(b.Bytes())), nil //nolint:gosec // sanitised just above
-}
-
-// privacyRow is one line of the "what we collect" table of /privacy.
-type privacyRow struct {
-	datamap.RecordRow
-	Label string
+	return template.HTML(markdownPolicy.SanitizeBytes(b.Bytes())), nil // sanitised just above
 }
 
 // privacyPage shows the policy in force and, generated from the data map
