@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -169,6 +170,30 @@ func TestProcessorsRegister(t *testing.T) {
 			_, md := admin.get("/admin/record.md")
 			if !regexp.MustCompile(`\| members\.email \| user\.contact\.email \|[^\n]*SMTP relay 127\.0\.0\.1`).Match(md) {
 				t.Errorf("the record does not name the relay for members.email:\n%s", md)
+			}
+			resp, js := admin.get("/admin/record.json")
+			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Fatalf("record as JSON: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			var record struct {
+				Data []struct {
+					Where, Processors string
+				}
+				Processors []struct {
+					Name, Country string
+					Categories    []string
+				}
+			}
+			if err := json.Unmarshal(js, &record); err != nil {
+				t.Fatal(err)
+			}
+			if len(record.Processors) != 1 || record.Processors[0].Country != "US" || len(record.Processors[0].Categories) != 2 {
+				t.Errorf("processors in the JSON record: %+v", record.Processors)
+			}
+			for _, row := range record.Data {
+				if row.Where == "members.email" && !strings.Contains(row.Processors, "SMTP relay 127.0.0.1") {
+					t.Errorf("members.email in the JSON record goes to %q", row.Processors)
+				}
 			}
 			mustContain(t, "the record's processors", md, "## Processors", "| SMTP relay 127.0.0.1 | email delivery | US (outside the EU/EEA) |")
 

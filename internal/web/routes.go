@@ -129,6 +129,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/members", s.h(s.requireRole(chorus.RoleAdmin, s.adminMembers)))
 	mux.Handle("GET /admin/record", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecord)))
 	mux.Handle("GET /admin/record.md", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecordMarkdown)))
+	mux.Handle("GET /admin/record.json", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecordJSON)))
 	mux.Handle("GET /admin/policy", s.h(s.requireRole(chorus.RoleAdmin, s.adminPolicy)))
 	mux.Handle("POST /admin/policy", s.h(s.requireRole(chorus.RoleAdmin, s.createPolicyDraft)))
 	mux.Handle("GET /admin/policy/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminPolicyVersion)))
