@@ -185,7 +185,7 @@ func TestConsentLedgerForMembers(t *testing.T) {
 				t.Fatalf("privacy settings: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 			}
 			mustContain(t, "the privacy settings", body, `<a href="/settings/privacy" aria-current="page">Privacy</a>`,
-				"on this browser before you logged in", "policy of "+consent.PolicyVersion, "Yes: nothing.",
+				"on this browser before you logged in", "policy of 2026-11-01", "Yes: nothing.",
 				"The words you were shown", "Chorus works fully without your consent")
 			if _, body := c.get("/"); bytes.Contains(body, []byte("data-consent-banner")) {
 				t.Error("the member is asked again after the carried choice")

@@ -81,12 +81,12 @@ func TestRecordOfProcessing(t *testing.T) {
 			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/markdown") {
 				t.Fatalf("record download: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 			}
-			for _, row := range datamap.Record() {
+			for _, row := range datamap.Record(nil) {
 				if !strings.Contains(string(body), row.Where) || !strings.Contains(string(md), "| "+row.Where+" | "+string(row.Category)+" |") {
 					t.Errorf("the record does not list %s (%s)", row.Where, row.Category)
 				}
 			}
-			mustContain(t, "record", md, "| members.email | user.contact.email |", "SMTP relay", "Article 30")
+			mustContain(t, "record", md, "| members.email | user.contact.email |", "## Processors", "Article 30")
 			member := signUp(t, srv.URL, "curious")
 			for _, p := range []string{"/admin/record", "/admin/record.md"} {
 				if resp, _ := member.get(p); resp.StatusCode != http.StatusForbidden {

@@ -94,7 +94,17 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 			}
 			unsubscribe := strings.TrimPrefix(linkIn(t, waitMail(t, srv.URL, "rooty@example.org", "[Test] Hello").Text, srv.URL+"/unsubscribe/"), srv.URL)
 
-			pages := []string{"/", "/signup", "/login", "/studio", "/studio/upload", string(artistPath),
+			resp, _ = c.postForm("/admin/policy", url.Values{"body": {"# Draft\n\nText."}, "summary": {"A draft."}})
+			draftPath := resp.Header.Get("Location")
+			if resp.StatusCode != http.StatusSeeOther || draftPath == "" {
+				t.Fatalf("policy draft: %d", resp.StatusCode)
+			}
+			if resp, _ := c.postForm("/admin/processors", url.Values{"name": {"Relay"}, "service": {"email"}, "country": {"DE"},
+				"category": {"user.contact.email"}, "purpose": {"mail"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("add a processor: %d", resp.StatusCode)
+			}
+
+			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath),
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
 				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe}

@@ -14,11 +14,13 @@ import (
 
 	"chorus/internal/analytics"
 	"chorus/internal/config"
+	"chorus/internal/datamap"
 	"chorus/internal/erasure"
 	"chorus/internal/export"
 	"chorus/internal/mail"
 	"chorus/internal/notify"
 	"chorus/internal/ratelimit"
+	"chorus/internal/store"
 	"chorus/internal/web"
 )
 
@@ -53,6 +55,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	// Mail links name the base URL, so the mailer is made once it is known.
 	if d.mailer, err = mail.New(d.db, mail.Config{BaseURL: cfg.BaseURL, From: cfg.MailFrom, SMTPURL: cfg.SMTPURL,
 		Dir: filepath.Join(cfg.DataDir, "mail"), Logger: logger.With("component", "mail")}); err != nil {
+		ln.Close()
+		return err
+	}
+	if err := registerProcessors(ctx, d.db, cfg, logger); err != nil {
 		ln.Close()
 		return err
 	}
@@ -169,4 +175,29 @@ func every(ctx context.Context, logger *slog.Logger, period time.Duration, what 
 			}
 		}
 	}()
+}
+
+// registerProcessors seeds the processors register with the processors the
+// configuration names: the SMTP relay when --smtp-url is set. An entry is
+// added once; later edits by admins are kept. (Stored files stay on the
+// site's own disk: --blob-url takes file:// only, so there is no object
+// store to register.)
+func registerProcessors(ctx context.Context, db *store.DB, cfg config.Config, logger *slog.Logger) error {
+	if cfg.SMTPURL == "" {
+		return nil
+	}
+	st, err := mail.ParseSMTPURL(cfg.SMTPURL)
+	if err != nil {
+		return err
+	}
+	added, err := db.SeedProcessor(ctx, datamap.Registered{ConfigKey: datamap.ConfigSMTP, Name: "SMTP relay " + st.Host,
+		Service: "email delivery", Country: strings.ToUpper(cfg.SMTPCountry), Categories: mail.MessageCategories,
+		Purpose: "deliver the site's email to members: address confirmations, password resets, notices about their account"})
+	if err != nil {
+		return fmt.Errorf("register the SMTP relay as a processor: %w", err)
+	}
+	if added {
+		logger.Info("the SMTP relay is registered as a processor; check its country on /admin/processors", "host", st.Host)
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"chorus/internal/datamap"
 	"chorus/internal/notify"
 	"chorus/internal/signin/signintest"
 	"chorus/internal/store"
@@ -101,8 +102,18 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/auth/oidc/signup" {
 			t.Fatalf("callback for a new member: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
+		// A processor outside the EU/EEA: the form asks about the transfer.
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			_, err := tx.SaveProcessor(ctx, datamap.Registered{Name: "Far Pictures", Service: "picture resizing", Country: "US",
+				Categories: []datamap.Category{datamap.Name}, Purpose: "resize profile pictures"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		resp, body := ana.get("/auth/oidc/signup")
-		for _, want := range []string{`value="Ana.Lima"`, "ana@idp.example", "(verified by Test ID)", "sub-ana", "Ana Lima"} {
+		for _, want := range []string{`value="Ana.Lima"`, "ana@idp.example", "(verified by Test ID)", "sub-ana", "Ana Lima",
+			`you accept the <a href="/privacy">privacy policy</a> (version 2026-11-01)`, `name="transfers" type="checkbox" value="yes" aria-describedby`,
+			"Far Pictures (picture resizing, in US)", "its service (picture resizing) is not available to you"} {
 			if !strings.Contains(string(body), want) {
 				t.Errorf("sign-up form lacks %q", want)
 			}
@@ -122,7 +133,7 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		if !strings.Contains(string(body), `name="newsletter" value="on">`) {
 			t.Error("the provider sign-up form lacks the unticked newsletter box")
 		}
-		resp, _ = ana.postForm("/auth/oidc/signup", url.Values{"username": {"ana"}, "newsletter": {"on"}})
+		resp, _ = ana.postForm("/auth/oidc/signup", url.Values{"username": {"ana"}, "newsletter": {"on"}, "transfers": {"yes"}})
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/studio" {
 			t.Fatalf("finish sign-up: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -138,6 +149,10 @@ func testSignInWithOpenIDConnect(t *testing.T, d store.Dialect) {
 		}
 		if p, err := (&notify.Service{DB: db}).Preferences(ctx, m.ID); err != nil || p[notify.Newsletter] != notify.Immediate {
 			t.Errorf("newsletter box ticked at sign-up: %v %v", p, err)
+		}
+		if acks := acknowledgements(t, db, "ana"); len(acks) != 1 || acks[0].Event != store.AckSignUp || acks[0].PolicyVersion != "2026-11-01" ||
+			acks[0].Transfers != store.TransfersGiven {
+			t.Errorf("acceptance at provider sign-up: %+v", acks)
 		}
 		ident, err := db.IdentityBySubject(ctx, "oidc", "sub-ana")
 		if err != nil || ident.MemberID != m.ID || ident.Email != "ana@idp.example" || !ident.EmailVerified || ident.DisplayName != "Ana Lima" {

@@ -51,6 +51,10 @@ type Config struct {
 	// mail.ParseSMTPURL). Empty writes each message as an .eml file under
 	// DataDir/mail instead.
 	SMTPURL string
+	// SMTPCountry is where the SMTP relay processes mail: an ISO 3166-1
+	// alpha-2 code ("DE", "US"), written into the processors register when
+	// the relay is first registered. Empty leaves it for an admin to state.
+	SMTPCountry string
 	// MailFrom is the From address of every message ("Chorus <noreply@example.org>").
 	MailFrom string
 	// SessionIdleTimeout ends a login after this long without a request;
@@ -159,6 +163,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.StringVar(&c.OIDC.Name, "oidc-name", "OpenID Connect", "the provider's name on the sign-in button (env CHORUS_OIDC_NAME)")
 	}
 	fs.StringVar(&c.SMTPURL, "smtp-url", "", "send email by SMTP: smtp://user:pass@host:587 (STARTTLS) or smtps://...:465, ?ca_file=PEM to trust a private CA; empty writes .eml files in DATA/mail (env CHORUS_SMTP_URL)")
+	fs.StringVar(&c.SMTPCountry, "smtp-country", "", "country of the SMTP relay, two-letter ISO code (DE, US), for the processors register (env CHORUS_SMTP_COUNTRY)")
 	fs.StringVar(&c.MailFrom, "mail-from", "", "From address of email (env CHORUS_MAIL_FROM; default Chorus <noreply@HOST of the base URL>)")
 }
 
@@ -177,6 +182,7 @@ var envNames = map[string]string{
 	"max-upload-bytes": "CHORUS_MAX_UPLOAD_BYTES",
 
 	"smtp-url":                 "CHORUS_SMTP_URL",
+	"smtp-country":             "CHORUS_SMTP_COUNTRY",
 	"mail-from":                "CHORUS_MAIL_FROM",
 	"session-idle-timeout":     "CHORUS_SESSION_IDLE_TIMEOUT",
 	"session-lifetime":         "CHORUS_SESSION_LIFETIME",
@@ -319,6 +325,11 @@ func (c *Config) finish(server bool) error {
 	if c.SMTPURL != "" {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
 			bad("smtp-url", "%q is not smtp://[user:pass@]host[:port] or smtps://...", Redact(c.SMTPURL))
+		}
+	}
+	if c.SMTPCountry != "" {
+		if cc := strings.ToUpper(c.SMTPCountry); len(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z' {
+			bad("smtp-country", "%q is not a two-letter country code like DE or US", c.SMTPCountry)
 		}
 	}
 	if c.MailFrom != "" {

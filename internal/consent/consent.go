@@ -17,10 +17,6 @@ import (
 	"time"
 )
 
-// PolicyVersion is the date of the privacy policy in force, recorded with
-// every choice. Change it here when a new version of the policy is published.
-const PolicyVersion = "2026-11-01"
-
 // Purpose is one use of personal data that needs consent.
 type Purpose string
 
@@ -141,9 +137,10 @@ const (
 // to prove what was chosen while the data it allowed may still exist.
 const VisitorRecordRetention = 395 * 24 * time.Hour
 
-// NoticeFor is the notice for a request with signal sig.
-func NoticeFor(sig Signal) Notice {
-	n := Notice{Version: PolicyVersion, Intro: Intro}
+// NoticeFor is the notice for a request with signal sig under the policy
+// version in force, policyVersion (store.DB.CurrentPolicy answers which).
+func NoticeFor(sig Signal, policyVersion string) Notice {
+	n := Notice{Version: policyVersion, Intro: Intro}
 	for _, p := range Purposes {
 		if sig.Refuses(p) {
 			n.Refused = append(n.Refused, p)

@@ -61,12 +61,12 @@ func TestAllowed(t *testing.T) {
 }
 
 func TestNoticeAsksOnlyWhatTheSignalLeavesOpen(t *testing.T) {
-	plain := NoticeFor(Signal{})
+	plain := NoticeFor(Signal{}, "2026-11-01")
 	if diff := cmp.Diff(Purposes, plain.Ask); diff != "" || plain.SignalNote != "" || len(plain.Refused) != 0 {
 		t.Errorf("without a signal: ask %v refused %v note %q", plain.Ask, plain.Refused, plain.SignalNote)
 	}
 	for _, sig := range []Signal{{GPC: true}, {DNT: true}} {
-		n := NoticeFor(sig)
+		n := NoticeFor(sig, "2026-11-01")
 		if diff := cmp.Diff([]Purpose{Sharing}, n.Ask); diff != "" {
 			t.Errorf("%v: asks (-want +got):\n%s", sig, diff)
 		}
@@ -86,7 +86,7 @@ func TestNoticeAsksOnlyWhatTheSignalLeavesOpen(t *testing.T) {
 		}
 	}
 	text := plain.Text()
-	for _, want := range []string{PolicyVersion, Intro, AcceptLabel, RefuseLabel, ChooseLabel, Sharing.Description()} {
+	for _, want := range []string{"2026-11-01", Intro, AcceptLabel, RefuseLabel, ChooseLabel, Sharing.Description()} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the recorded wording lacks %q", want)
 		}
@@ -94,7 +94,7 @@ func TestNoticeAsksOnlyWhatTheSignalLeavesOpen(t *testing.T) {
 }
 
 func TestDecideSplitsEveryPurpose(t *testing.T) {
-	n := NoticeFor(Signal{})
+	n := NoticeFor(Signal{}, "2026-11-01")
 	yes, no := n.Decide([]Purpose{Personalisation, "made-up"})
 	if diff := cmp.Diff([]Purpose{Personalisation}, yes); diff != "" {
 		t.Errorf("given (-want +got):\n%s", diff)

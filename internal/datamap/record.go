@@ -15,13 +15,16 @@ type RecordRow struct {
 	Visibility Visibility
 	Retention  string
 	Erasure    string
+	// Processors names the registered processors that receive data of
+	// the row's category, from the processors register.
 	Processors string
 }
 
 // Record returns the record of processing activities (GDPR Art. 30(1))
 // of what Chorus holds about its members: every personal column of every
-// table (on either database) and every kind of stored file.
-func Record() []RecordRow {
+// table (on either database) and every kind of stored file, with the
+// processors of register that receive each.
+func Record(register []Registered) []RecordRow {
 	var out []RecordRow
 	seen := map[string]bool{}
 	for _, t := range Tables {
@@ -37,13 +40,13 @@ func Record() []RecordRow {
 			}
 			out = append(out, RecordRow{Where: where, Category: c.Category, Purposes: strings.Join(purposes, "; "),
 				Mandatory: or(c.Mandatory, "optional"), Visibility: c.Visibility, Retention: c.Retention,
-				Erasure: erasureText(t, c.Erasure), Processors: processors(c.Processors)})
+				Erasure: erasureText(t, c.Erasure), Processors: Recipients(c.Category, register)})
 		}
 	}
 	for _, f := range Files {
 		out = append(out, RecordRow{Where: string(f.Kind) + " (" + f.Where + ")", Category: f.Category, Purposes: string(Publish),
 			Mandatory: "optional", Visibility: f.Visibility, Retention: f.Retention, Erasure: erasureText(Table{Rows: DeleteRows}, f.Erasure),
-			Processors: processors(f.Processors)})
+			Processors: Recipients(f.Category, register)})
 	}
 	return out
 }
@@ -53,14 +56,6 @@ func or(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func processors(ps []Processor) string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, string(p))
-	}
-	return or(strings.Join(out, "; "), "none")
 }
 
 func erasureText(t Table, e Erasure) string {
@@ -77,8 +72,9 @@ func erasureText(t Table, e Erasure) string {
 }
 
 // RecordMarkdown writes the record of processing as a Markdown document
-// for site (the controller's site, by its public address).
-func RecordMarkdown(site string) string {
+// for site (the controller's site, by its public address), with the
+// processors of register.
+func RecordMarkdown(site string, register []Registered) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Record of processing activities\n\n")
 	fmt.Fprintf(&b, "GDPR Article 30(1), for the Chorus site at %s. Generated from the data map (internal/datamap).\n\n", site)
@@ -89,9 +85,22 @@ func RecordMarkdown(site string) string {
 	b.WriteString("| data | category | purposes | mandatory for | visible to | kept | erasure | processors |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	cell := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	for _, r := range Record() {
+	for _, r := range Record(register) {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", cell(r.Where), r.Category, cell(r.Purposes), cell(r.Mandatory),
 			r.Visibility, cell(r.Retention), cell(r.Erasure), cell(r.Processors))
+	}
+	b.WriteString("\n## Processors\n\nFrom the processors register (GDPR Art. 30(1)(d), (e)).\n\n")
+	if len(register) == 0 {
+		b.WriteString("None: no third party receives personal data.\n")
+		return b.String()
+	}
+	b.WriteString("| name | service | location | categories received | purpose |\n| --- | --- | --- | --- | --- |\n")
+	for _, p := range register {
+		cats := make([]string, len(p.Categories))
+		for i, c := range p.Categories {
+			cats[i] = string(c)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cell(p.Name), cell(p.Service), cell(p.Location()), strings.Join(cats, ", "), cell(p.Purpose))
 	}
 	return b.String()
 }

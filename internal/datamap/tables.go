@@ -75,6 +75,7 @@ var Tables = slices.Concat(
 	accountTables,
 	analyticsTables,
 	newslettersTables,
+	policyTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue

@@ -23,6 +23,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"chorus/internal/chorus"
+	"chorus/internal/datamap"
 	"chorus/internal/jobs"
 	"chorus/internal/store"
 )
@@ -230,6 +231,15 @@ func (s *Service) SendMail(ctx context.Context, id int64, attempt int, final boo
 	if m.Status() == store.OutboxSent || m.Status() == store.OutboxFailed {
 		return nil
 	}
+	if err := s.askRegister(ctx, m); err != nil {
+		// Retrying cannot help until an admin fixes the register; the
+		// message stays in the outbox, marked, for /admin/mail to show.
+		if merr := s.DB.MarkOutboxFailed(ctx, id, err.Error(), true); merr != nil {
+			return errors.Join(err, merr)
+		}
+		s.logger.Error("mail held: not sent to the SMTP relay", "outbox_id", id, "template", m.Template, "member_id", m.MemberID, "err", err)
+		return fmt.Errorf("%w: %w", jobs.ErrPermanent, err)
+	}
 	key, err := s.transport.deliver(ctx, m, s.from.Address)
 	if err != nil {
 		var refused *refusedError
@@ -255,6 +265,47 @@ func (s *Service) SendMail(ctx context.Context, id int64, attempt int, final boo
 		return err
 	}
 	s.logger.Info("mail delivered", "outbox_id", id, "template", m.Template, "attempt", attempt)
+	return nil
+}
+
+// MessageCategories are the data categories every message gives the
+// transport: the recipient's address and the message's content.
+var MessageCategories = []datamap.Category{datamap.Email, datamap.Communications}
+
+// askRegister asks the processors register whether m may go to the SMTP
+// relay (GDPR Art. 28(3)(a): a processor gets only what it is registered
+// for): the relay must be registered for MessageCategories, and when it
+// is outside the EU/EEA the member the message concerns must not have
+// refused transfers there. Files on the site's own disk need no processor.
+func (s *Service) askRegister(ctx context.Context, m store.OutboxMessage) error {
+	if s.UsesFiles() {
+		return nil
+	}
+	p, err := s.DB.ProcessorByConfigKey(ctx, datamap.ConfigSMTP)
+	if errors.Is(err, chorus.ErrNotFound) {
+		return errors.New("held: the SMTP relay is not in the processors register (Admin, Processors)")
+	}
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, c := range MessageCategories {
+		if !p.Receives(c) {
+			missing = append(missing, string(c))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("held: the processors register does not list %s for the SMTP relay %q (Admin, Processors)", strings.Join(missing, ", "), p.Name)
+	}
+	if p.Abroad() && m.MemberID != 0 {
+		refused, err := s.DB.TransfersRefused(ctx, m.MemberID)
+		if err != nil {
+			return err
+		}
+		if refused {
+			return fmt.Errorf("held: the member refused transfers outside the EU/EEA, and the SMTP relay %q is in %s", p.Name, p.Country)
+		}
+	}
 	return nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"chorus/internal/datamap"
 	"chorus/internal/jobs"
 	"chorus/internal/mail"
 	"chorus/internal/mail/mailtest"
@@ -39,6 +40,13 @@ func newService(t *testing.T, db *store.DB, cfg mail.Config) *mail.Service {
 	svc, err := mail.New(db, cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if cfg.SMTPURL != "" {
+		// chorus serve registers the relay it is configured with.
+		if _, err := db.SeedProcessor(context.Background(), datamap.Registered{ConfigKey: datamap.ConfigSMTP, Name: "relay", Service: "email delivery",
+			Country: "DE", Categories: mail.MessageCategories, Purpose: "deliver mail"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	q, err := jobs.New(db, jobs.Config{Workers: 1, JobTimeout: time.Minute, Processor: noTracks{}, Mailer: svc})
 	if err != nil {

@@ -29,7 +29,7 @@ func mustRecordConsent(t *testing.T, db *store.DB, who store.ConsentSubject, r c
 }
 
 func choice(given []consent.Purpose, src consent.Source) consent.Record {
-	n := consent.NoticeFor(consent.Signal{})
+	n := consent.NoticeFor(consent.Signal{}, "2026-11-01")
 	yes, no := n.Decide(given)
 	return consent.Record{Given: yes, Refused: no, PolicyVersion: n.Version, Wording: n.Text(), Source: src}
 }
@@ -63,7 +63,7 @@ func TestConsentLedger(t *testing.T) {
 		if diff := cmp.Diff(second, got); diff != "" {
 			t.Errorf("latest choice (-want +got):\n%s", diff)
 		}
-		if !got.Gives(consent.Sharing) || got.Gives(consent.Analytics) || got.PolicyVersion != consent.PolicyVersion || got.Wording == "" {
+		if !got.Gives(consent.Sharing) || got.Gives(consent.Analytics) || got.PolicyVersion != "2026-11-01" || got.Wording == "" {
 			t.Errorf("latest choice %+v", got)
 		}
 		history, err := db.ConsentHistory(ctx, m.ID)

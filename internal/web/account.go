@@ -111,13 +111,21 @@ func asked(table, column string, f FieldInfo) FieldInfo {
 }
 
 func (s *Server) signupForm(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, "signup.html", "Sign up", map[string]any{"Fields": signupFields(auth.SignUp{}, nil)})
+	policy, err := s.signupPolicy(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "signup.html", "Sign up", map[string]any{"Fields": signupFields(auth.SignUp{}, nil), "Policy": policy})
 }
 
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	in := auth.SignUp{Email: r.PostFormValue("email"), Username: r.PostFormValue("username"), Password: r.PostFormValue("password")}
-	err := in.Validate()
+	policy, err := s.signupPolicy(r)
+	if err != nil {
+		return err
+	}
+	err = in.Validate()
 	var m chorus.Member
 	if err == nil {
 		var hash string
@@ -140,6 +148,11 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 					return err
 				}
 			}
+			// Acceptance of the policy, and the transfer choice, before
+			// the first message is queued: sending it asks for them.
+			if _, err := tx.AcknowledgePolicy(r.Context(), m.ID, store.AckSignUp, policy.transfers(r)); err != nil {
+				return err
+			}
 			return s.sendVerification(r.Context(), tx, m)
 		})
 	}
@@ -149,7 +162,7 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return s.render(w, r, http.StatusUnprocessableEntity, "signup.html", "Sign up",
-			map[string]any{"Fields": signupFields(in, inv), "Error": inv.Message, "Newsletter": r.PostFormValue("newsletter") != ""})
+			map[string]any{"Fields": signupFields(in, inv), "Error": inv.Message, "Newsletter": r.PostFormValue("newsletter") != "", "Policy": policy})
 	}
 	if err != nil {
 		return err

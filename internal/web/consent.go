@@ -95,8 +95,10 @@ func (v consentView) Checked(p consent.Purpose) bool {
 	return v.Current != nil && v.Current.Gives(p)
 }
 
-func newConsentView(r *http.Request, cur *consent.Record, from consent.Source, ret string) *consentView {
-	return &consentView{Notice: consent.NoticeFor(consent.SignalOf(r.Header)), Current: cur, From: from, Return: ret,
+// newConsentView is the form for r under the policy version in force,
+// policyVersion.
+func newConsentView(r *http.Request, policyVersion string, cur *consent.Record, from consent.Source, ret string) *consentView {
+	return &consentView{Notice: consent.NoticeFor(consent.SignalOf(r.Header), policyVersion), Current: cur, From: from, Return: ret,
 		Accept: consent.AcceptLabel, Refuse: consent.RefuseLabel, Choose: consent.ChooseLabel, Save: consent.SaveLabel}
 }
 
@@ -118,7 +120,12 @@ func (s *Server) banner(r *http.Request, m *chorus.Member) *consentView {
 	if r.Method == http.MethodGet {
 		ret = r.URL.RequestURI()
 	}
-	return newConsentView(r, nil, consent.FromBanner, ret)
+	version, err := s.policyVersion(r)
+	if err != nil {
+		s.Logger.Warn("read the policy version", "err", err)
+		return nil
+	}
+	return newConsentView(r, version, nil, consent.FromBanner, ret)
 }
 
 // saveConsent records a choice made on the banner, the choices page or the
@@ -130,7 +137,11 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return chorus.Invalid("The form could not be read. Please try again.")
 	}
-	notice := consent.NoticeFor(consent.SignalOf(r.Header))
+	version, err := s.policyVersion(r)
+	if err != nil {
+		return err
+	}
+	notice := consent.NoticeFor(consent.SignalOf(r.Header), version)
 	var given []consent.Purpose
 	switch r.PostForm.Get("choice") {
 	case "accept":
@@ -193,8 +204,12 @@ func (s *Server) privacyChoices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	version, err := s.policyVersion(r)
+	if err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, "privacy_choices.html", "Privacy choices", map[string]any{
-		"Consent": newConsentView(r, cur, consent.FromChoices, "/privacy/choices"),
+		"Consent": newConsentView(r, version, cur, consent.FromChoices, "/privacy/choices"),
 		"Cookies": consent.Cookies,
 	})
 }
@@ -211,8 +226,12 @@ func (s *Server) settingsPrivacy(w http.ResponseWriter, r *http.Request) error {
 	if len(history) > 0 {
 		cur = &history[0]
 	}
+	version, err := s.policyVersion(r)
+	if err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, "settings_privacy.html", "Privacy", map[string]any{
-		"Consent": newConsentView(r, cur, consent.FromSettings, "/settings/privacy"),
+		"Consent": newConsentView(r, version, cur, consent.FromSettings, "/settings/privacy"),
 		"History": history,
 	})
 }

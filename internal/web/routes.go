@@ -52,6 +52,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /privacy/consent", s.h(s.saveConsent))
 	mux.Handle("GET /settings/privacy", s.h(s.requireMember(s.settingsPrivacy)))
 
+	// The privacy policy, its versions, and members' acknowledgements.
+	mux.Handle("GET /privacy", s.h(s.privacyPage))
+	mux.Handle("POST /privacy/acknowledge", s.h(s.requireMember(s.acknowledgePolicy)))
+
 	// Sign-in with third-party providers, and the accounts linked to them.
 	mux.Handle("GET /auth/{provider}", s.h(s.signInConsent))
 	mux.Handle("POST /auth/{provider}", s.h(s.signInStart))
@@ -141,6 +145,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/members", s.h(s.requireRole(chorus.RoleAdmin, s.adminMembers)))
 	mux.Handle("GET /admin/record", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecord)))
 	mux.Handle("GET /admin/record.md", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecordMarkdown)))
+	mux.Handle("GET /admin/record.json", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecordJSON)))
+	mux.Handle("GET /admin/policy", s.h(s.requireRole(chorus.RoleAdmin, s.adminPolicy)))
+	mux.Handle("POST /admin/policy", s.h(s.requireRole(chorus.RoleAdmin, s.createPolicyDraft)))
+	mux.Handle("GET /admin/policy/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminPolicyVersion)))
+	mux.Handle("POST /admin/policy/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.savePolicyDraft)))
+	mux.Handle("POST /admin/policy/{id}/publish", s.h(s.requireRole(chorus.RoleAdmin, s.publishPolicy)))
+	mux.Handle("GET /admin/processors", s.h(s.requireRole(chorus.RoleAdmin, s.adminProcessors)))
+	mux.Handle("POST /admin/processors", s.h(s.requireRole(chorus.RoleAdmin, s.saveProcessor)))
+	mux.Handle("POST /admin/processors/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.saveProcessor)))
+	mux.Handle("POST /admin/processors/{id}/delete", s.h(s.requireRole(chorus.RoleAdmin, s.deleteProcessor)))
 	mux.Handle("POST /admin/members/{id}/{action}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMemberAction)))
 
 	mux.Handle("/", s.h(s.notFound))

@@ -185,7 +185,10 @@ type View struct {
 	Passkeys bool
 	// Consent is the consent banner, nil once a choice is made.
 	Consent *consentView
-	Data    any
+	// Notice is the notice of a new privacy policy version, nil when the
+	// member has acknowledged the version in force (or for a visitor).
+	Notice *policyNotice
+	Data   any
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) error {
@@ -199,6 +202,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	v.SignIn = s.signInButtons()
 	v.Consent = s.banner(r, v.Member)
+	v.Notice = s.notice(r, v.Member)
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)

@@ -338,7 +338,11 @@ func (s *Server) signInSignUpForm(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) renderProviderSignUp(w http.ResponseWriter, r *http.Request, status int, p signin.Provider, ps pendingSignUp, in auth.ProviderSignUp, inv *chorus.InvalidError) error {
 	noStore(w)
-	data := map[string]any{"ID": p.ID(), "Name": p.Name(), "Profile": ps.Profile, "Fields": providerSignUpFields(p, ps, in, inv)}
+	policy, err := s.signupPolicy(r)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"ID": p.ID(), "Name": p.Name(), "Profile": ps.Profile, "Fields": providerSignUpFields(p, ps, in, inv), "Policy": policy}
 	if inv != nil {
 		msg := inv.Message
 		if e, ok := inv.Fields["email"]; ok && ps.Profile.Email != "" { // the email is not a field here
@@ -369,6 +373,10 @@ func (s *Server) signInSignUp(w http.ResponseWriter, r *http.Request) error {
 	if ps.Profile.Email == "" {
 		in.Email = r.PostFormValue("email")
 	}
+	policy, err := s.signupPolicy(r)
+	if err != nil {
+		return err
+	}
 	err = in.Validate()
 	var m chorus.Member
 	if err == nil {
@@ -379,6 +387,9 @@ func (s *Server) signInSignUp(w http.ResponseWriter, r *http.Request) error {
 			m, err = tx.CreateMember(r.Context(), store.NewMember{Email: in.Email, Username: in.Username,
 				EmailVerified: ps.Profile.Email != "" && ps.Profile.EmailVerified})
 			if err != nil {
+				return err
+			}
+			if _, err := tx.AcknowledgePolicy(r.Context(), m.ID, store.AckSignUp, policy.transfers(r)); err != nil {
 				return err
 			}
 			_, err = tx.LinkIdentity(r.Context(), store.Identity{MemberID: m.ID, Provider: p.ID(), Subject: ps.Profile.Subject,

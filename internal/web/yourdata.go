@@ -185,6 +185,28 @@ func (s *Server) yourDataItems(r *http.Request, m chorus.Member) ([]dataItem, er
 	it := tableItem("member_sessions", "ip_prefix", "Logged-in browsers", count(len(sessions), "browser"),
 		"/settings/sessions", "See them, or log them out")
 	it.Note = "For each: when it logged in and was last used, the browser, system and device read from its User-Agent, and the start of its network address."
+	items = append(items, it)
+
+	acks, err := s.DB.Acknowledgements(r.Context(), m.ID)
+	if err != nil {
+		return nil, err
+	}
+	it = tableItem("policy_acknowledgements", "policy_version", "Privacy policy", "", "/privacy", "Read the policy in force")
+	for _, a := range acks {
+		line := "Version " + a.PolicyVersion + ", acknowledged " + a.CreatedAt.UTC().Format("2 January 2006 at 15:04 UTC")
+		if a.Event == store.AckSignUp {
+			line = "Version " + a.PolicyVersion + ", accepted when you signed up on " + a.CreatedAt.UTC().Format("2 January 2006 at 15:04 UTC")
+		}
+		switch a.Transfers {
+		case store.TransfersGiven:
+			line += "; you agreed to transfers outside the EU/EEA"
+		case store.TransfersRefused:
+			line += "; you refused transfers outside the EU/EEA"
+		}
+		it.Lines = append(it.Lines, line)
+	}
+	it.Value = strings.Join(it.Lines, "\n")
+	it.Note = "Each version of the privacy policy you accepted or acknowledged, and when. They are kept to prove it, until your account is deleted."
 	return append(items, it), nil
 }
 
