@@ -88,6 +88,8 @@ func TestComments(t *testing.T) {
 			dan := signUp(t, srv.URL, "dan") // address not confirmed
 			createUser(t, srv, "rooty", "admin", "an admin password")
 			admin := logIn(t, srv.URL, "rooty", "an admin password")
+			createUser(t, srv, "modest", "moderator", "a moderator password")
+			moderator := logIn(t, srv.URL, "modest", "a moderator password")
 			visitor := newClient(t, srv.URL)
 			page := fmt.Sprintf("/tracks/%d", track)
 			on := func(body string) url.Values {
@@ -130,7 +132,7 @@ func TestComments(t *testing.T) {
 			wantStatus(t, "unknown kind", resp, body, http.StatusNotFound)
 
 			// Nobody but the author edits or deletes, whatever their role.
-			for who, c := range map[string]*client{"another member": cid, "an admin": admin} {
+			for who, c := range map[string]*client{"another member": cid, "a moderator": moderator, "an admin": admin, "the track's artist": ana} {
 				resp, body = c.get("/comments/" + first + "/edit")
 				wantStatus(t, who+" opens the edit form", resp, body, http.StatusForbidden)
 				resp, body = c.postForm("/comments/"+first+"/edit", url.Values{"body": {"taken over"}})
@@ -167,6 +169,8 @@ func TestComments(t *testing.T) {
 			if bytes.Contains(body, []byte("Changed")) {
 				t.Error("the deleted comment's text is still shown")
 			}
+			resp, body = cid.postForm("/comments", url.Values{"kind": {"track"}, "id": {fmt.Sprint(track)}, "parent": {first}, "body": {"late"}})
+			wantStatus(t, "reply to a deleted comment", resp, body, http.StatusUnprocessableEntity)
 			resp, body = cid.postForm("/comments/"+reply+"/delete", nil)
 			wantStatus(t, "reply deleted", resp, body, http.StatusSeeOther)
 			_, body = visitor.get(page)
@@ -317,6 +321,8 @@ func TestPlaylistsFavouritesFollows(t *testing.T) {
 			cid := member(t, srv.URL, "cid")
 			createUser(t, srv, "rooty", "admin", "an admin password")
 			admin := logIn(t, srv.URL, "rooty", "an admin password")
+			createUser(t, srv, "modest", "moderator", "a moderator password")
+			moderator := logIn(t, srv.URL, "modest", "a moderator password")
 			visitor := newClient(t, srv.URL)
 
 			_, body := bea.get(fmt.Sprintf("/tracks/%d", tracks[0]))
@@ -353,12 +359,12 @@ func TestPlaylistsFavouritesFollows(t *testing.T) {
 			mustContain(t, "own playlist", body, "data-play-all", "data-playlist", "Arrange")
 
 			// Private: its member only; nobody else may change it.
-			for who, c := range map[string]*client{"visitor": visitor, "another member": cid, "an admin": admin} {
+			for who, c := range map[string]*client{"visitor": visitor, "another member": cid, "a moderator": moderator, "an admin": admin} {
 				if resp, _ := c.get(list); resp.StatusCode != http.StatusNotFound {
 					t.Errorf("%s sees a private playlist: %d", who, resp.StatusCode)
 				}
 			}
-			for who, c := range map[string]*client{"another member": cid, "an admin": admin} {
+			for who, c := range map[string]*client{"another member": cid, "a moderator": moderator, "an admin": admin, "the track's artist": ana} {
 				for _, f := range []struct {
 					path string
 					form url.Values

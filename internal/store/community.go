@@ -128,9 +128,13 @@ func (tx *Tx) AddComment(ctx context.Context, authorID int64, target chorus.Targ
 	var parent any
 	if parentID != 0 {
 		var pTarget, pParent int64
-		err := tx.queryRow(ctx, `SELECT COALESCE(`+col+`, 0), COALESCE(parent_id, 0) FROM comments WHERE id = ?`, parentID).Scan(&pTarget, &pParent)
+		var pDeleted sql.NullTime
+		err := tx.queryRow(ctx, `SELECT COALESCE(`+col+`, 0), COALESCE(parent_id, 0), deleted_at FROM comments WHERE id = ?`, parentID).Scan(&pTarget, &pParent, &pDeleted)
 		if err != nil {
 			return 0, notFound(err, "comment replied to")
+		}
+		if pDeleted.Valid {
+			return 0, chorus.Invalid("That comment was deleted, so it takes no more replies.")
 		}
 		if pTarget != target.ID {
 			return 0, fmt.Errorf("comment %d is not on %s %d: %w", parentID, target.Kind, target.ID, chorus.ErrNotFound)
