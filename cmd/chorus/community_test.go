@@ -101,8 +101,8 @@ func TestComments(t *testing.T) {
 			resp, body = dan.postForm("/comments", on("hello"))
 			wantStatus(t, "unconfirmed member posts", resp, body, http.StatusForbidden)
 
-			first := bea.comment(on("Hello @cid and @nobody, *nice* tone!\n\n> quoted\n\n- one\n- two\n\n"+
-				`<script>alert(1)</script>`+"\n\nText <img src=x onerror=\"alert(2)\"> [click](javascript:alert(3)) [site](https://example.org/)"))
+			first := bea.comment(on("Hello @cid and @nobody, *nice* tone!\n\n> quoted\n\n- one\n- two\n\n" +
+				`<script>alert(1)</script>` + "\n\nText <img src=x onerror=\"alert(2)\"> [click](javascript:alert(3)) [site](https://example.org/)"))
 			_, body = visitor.get(page)
 			mustContain(t, "track page", body, `<a class="mention" href="/members/cid">@cid</a>`, "<em>nice</em>", "<blockquote>", "<li>one</li>",
 				`<a href="https://example.org/" rel="nofollow">site</a>`, "@nobody", `id="comment-`+first+`"`, `<a href="/members/bea">bea</a>`)
@@ -564,6 +564,7 @@ func TestExportMasksOtherMembersReplies(t *testing.T) {
 			mustContain(t, "follows", []byte(entries[export.TableFile("follows")]), memberIDOf(t, srv, "openreplier"))
 			others := entries[export.OthersFile("comments")]
 			mustContain(t, "replies of others", []byte(others), "words of the shy one,", "another member", "words of the open one,", "openreplier")
+			mustContain(t, "manifest", []byte(entries["manifest.json"]), `"file": "others/comments.csv"`, "another member")
 			if strings.Contains(all.String(), "shyreplier") {
 				t.Error("the export names a replier who did not make their activity public")
 			}

@@ -431,7 +431,18 @@ type Manifest struct {
 	Fields      []Field   `json:"fields"`
 	StoredFiles []Stored  `json:"stored_files"`
 	NotExported []Omitted `json:"not_exported"`
-	Entries     []string  `json:"entries"`
+	// Others documents the files of other people's rows that belong
+	// with the member's (others/TABLE.csv), and how they are masked.
+	Others  []OthersDoc `json:"others"`
+	Entries []string    `json:"entries"`
+}
+
+// OthersDoc documents one file of other people's rows.
+type OthersDoc struct {
+	File   string            `json:"file"`
+	Table  string            `json:"table"`
+	About  string            `json:"about"`
+	Masked map[string]string `json:"masked"`
 }
 
 // Stored documents a kind of stored file.
@@ -473,6 +484,19 @@ func writeManifest(zw *zip.Writer, dialect string, subject datamap.Subject, entr
 				m.NotExported = append(m.NotExported, Omitted{Table: t.Name, Column: c.Name, Why: c.Export.Note})
 			}
 		}
+	}
+	for _, t := range datamap.For(dialect) {
+		if t.Others.Where == "" {
+			continue
+		}
+		doc := OthersDoc{File: OthersFile(t.Name), Table: t.Name, Masked: map[string]string{},
+			About: "Rows of other members that belong with yours (such as the replies to your comments). Their personal data is masked unless they made it public."}
+		for _, c := range t.Columns {
+			if c.Mask != nil {
+				doc.Masked[c.Mask.As] = "shown as \"" + c.Mask.Masked + "\" unless that person made it public"
+			}
+		}
+		m.Others = append(m.Others, doc)
 	}
 	for _, f := range datamap.Files {
 		m.StoredFiles = append(m.StoredFiles, Stored{Kind: string(f.Kind), Category: string(f.Category), Retention: f.Retention,
