@@ -166,6 +166,9 @@ func TestComments(t *testing.T) {
 			wantStatus(t, "author deletes", resp, body, http.StatusSeeOther)
 			_, body = visitor.get(page)
 			mustContain(t, "after delete", body, "This comment was deleted.", "Thanks")
+			if bytes.Contains(body, []byte(`<a href="/members/bea">bea</a>`)) {
+				t.Error("the placeholder of a deleted comment still names its author")
+			}
 			if bytes.Contains(body, []byte("Changed")) {
 				t.Error("the deleted comment's text is still shown")
 			}
