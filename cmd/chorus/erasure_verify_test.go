@@ -137,7 +137,8 @@ func TestErasureLeavesNothing(t *testing.T) {
 	markers := []string{username, email, "Quillon Vetch", "Zyxburgh", "bio-of-quillon", "quillon-links.example",
 		"Quillon Ensemble", "ensemble-bio-quillon", "Quillon Anthem", "Quillon Sessions", "quillongenre", "quillon-original",
 		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id",
-		"quillonsearchword", "quillon-reply-event", "quillon-digest-event"}
+		"quillonsearchword", "quillon-reply-event", "quillon-digest-event",
+		"quillon-comment-words", "quillon-reply-words", "quillon-review-words", "Quillon Playlist"}
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -188,6 +189,43 @@ func TestErasureLeavesNothing(t *testing.T) {
 			c.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
 			c.get("/search?q=quillonsearchword")
 			c.get(fmt.Sprintf("/tracks/%d", up.Results[0].TrackID))
+			// The community: a comment with a reply by someone else, a
+			// reply, a review, a playlist, a favourite, follows both ways
+			// and the choices of the public page.
+			trackForm := func(kv ...string) url.Values {
+				v := url.Values{"kind": {"track"}, "id": {fmt.Sprint(up.Results[0].TrackID)}}
+				for i := 0; i+1 < len(kv); i += 2 {
+					v.Set(kv[i], kv[i+1])
+				}
+				return v
+			}
+			first := c.comment(trackForm("body", "quillon-comment-words"))
+			other := bystander.comment(trackForm("body", "a bystander's comment"))
+			bystander.comment(trackForm("parent", first, "body", "a bystander's reply"))
+			c.comment(trackForm("parent", other, "body", "quillon-reply-words"))
+			for path, form := range map[string]url.Values{
+				"/reviews":            trackForm("score", "3", "body", "quillon-review-words"),
+				"/playlists":          {"name": {"Quillon Playlist"}, "visibility": {"public"}, "track": {fmt.Sprint(up.Results[1].TrackID)}},
+				"/favourites":         trackForm(),
+				"/settings/community": {"favourites": {"public"}, "follows": {"public"}, "activity": {"public"}},
+			} {
+				if resp, body := c.postForm(path, form); resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+				}
+			}
+			var quillonID, bystanderID int64
+			if err := db.SQL().QueryRowContext(ctx, `SELECT id FROM members WHERE username = '`+username+`'`).Scan(&quillonID); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SQL().QueryRowContext(ctx, `SELECT id FROM members WHERE username = 'bystander'`).Scan(&bystanderID); err != nil {
+				t.Fatal(err)
+			}
+			if resp, body := c.postForm("/follows", url.Values{"kind": {"member"}, "id": {fmt.Sprint(bystanderID)}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("follow: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := bystander.postForm("/follows", url.Values{"kind": {"member"}, "id": {fmt.Sprint(quillonID)}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("follow back: %d %s", resp.StatusCode, body)
+			}
 
 			// Two-factor authentication, with its recovery codes.
 			c.postForm("/settings/security/setup", nil)

@@ -104,10 +104,28 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				t.Fatalf("add a processor: %d", resp.StatusCode)
 			}
 
+			// The community forms: a published track with a comment, a
+			// review and a playlist.
+			if resp, _ := c.postForm("/studio/publish", url.Values{"track": {fmt.Sprint(trackID)}, "licence": {"cc-by-4.0"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("publish: %d", resp.StatusCode)
+			}
+			resp, _ = c.postForm("/comments", url.Values{"kind": {"track"}, "id": {fmt.Sprint(trackID)}, "body": {"A first comment"}})
+			commentPath := regexp.MustCompile(`^/tracks/\d+#comment-(\d+)$`).FindStringSubmatch(resp.Header.Get("Location"))
+			if commentPath == nil {
+				t.Fatalf("comment: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			resp, _ = c.postForm("/playlists", url.Values{"name": {"Hostile list"}, "visibility": {"public"}, "track": {fmt.Sprint(trackID)}})
+			playlistPath := resp.Header.Get("Location")
+			if !strings.HasPrefix(playlistPath, "/playlists/") {
+				t.Fatalf("playlist: %d %s", resp.StatusCode, playlistPath)
+			}
+
 			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath),
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
-				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe}
+				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe,
+				fmt.Sprintf("/tracks/%d", trackID), "/artists/hostile-band", "/comments/" + commentPath[1] + "/edit",
+				"/playlists", playlistPath, "/settings/community", "/members/rooty"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)

@@ -165,8 +165,21 @@ type Column struct {
 	Processors []Processor
 	// Files names the kind of stored files the value points at.
 	Files FileKind
+	// Mask, for the rows of other people that a member's export gives
+	// beside their own (Table.Others), says how this column is shown.
+	Mask *Mask
 	// Why is what forms say about why the value is asked for.
 	Why string
+}
+
+// Mask is how the export shows a column of another person's row: the
+// value of Shown, an SQL expression over the row that is NULL unless that
+// person made the value public, else Masked ("another member"). The
+// export names it As. It keeps other people's data out of a member's
+// export (GDPR Art. 15(4): the right of access must not adversely affect
+// the rights of others).
+type Mask struct {
+	As, Shown, Masked string
 }
 
 // Personal reports whether the column holds personal data.
@@ -215,7 +228,18 @@ type Table struct {
 	Rows    Rows
 	// Order places the table in erasure: lower first (children before
 	// their parents, and tables reached through a parent before it).
-	Order   int
+	Order int
+	// Tombstone, with DeleteRows, is an SQL condition (each "?" bound to
+	// the member's id) selecting those of the member's rows that erasure
+	// keeps, applying each column's Erasure, because other people's rows
+	// hang on them (a comment others replied to); the member's other rows
+	// are deleted. Each column's rule must then leave no trace of the
+	// member, the member-id column included.
+	Tombstone string
+	// Others selects rows of other people that belong with the member's
+	// own (the replies to their comments): the export gives them, apart,
+	// with only the columns that are exported or have a Mask, masked.
+	Others  Owner
 	Columns []Column
 }
 
@@ -276,3 +300,9 @@ func (o Owner) args(s Subject) []any {
 
 // Bind returns o's condition and its arguments for the member s.
 func (o Owner) Bind(s Subject) (string, []any) { return o.Where, o.args(s) }
+
+// TombstoneBind returns t's Tombstone condition and its arguments for the
+// member s.
+func (t Table) TombstoneBind(s Subject) (string, []any) {
+	return Owner{Where: t.Tombstone}.Bind(s)
+}

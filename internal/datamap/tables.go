@@ -76,6 +76,7 @@ var Tables = slices.Concat(
 	analyticsTables,
 	newslettersTables,
 	policyTables,
+	communityTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue

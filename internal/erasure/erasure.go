@@ -146,8 +146,31 @@ func (s *Service) Erase(ctx context.Context, memberID int64) (Report, error) {
 func eraseRows(ctx context.Context, tx *store.Tx, t datamap.Table, subject datamap.Subject) (int64, error) {
 	where, args := t.Owner.Bind(subject)
 	if t.Rows == datamap.DeleteRows {
-		return tx.DeleteWhere(ctx, t.Name, where, args...)
+		var kept int64
+		if t.Tombstone != "" {
+			// Rows others' rows hang on become tombstones first; the
+			// columns' rules leave them no longer the member's, so the
+			// delete below passes them by.
+			cond, condArgs := t.TombstoneBind(subject)
+			n, err := tx.UpdateWhere(ctx, t.Name, strings.Join(setters(t), ", "), "("+where+") AND ("+cond+")", append(args, condArgs...)...)
+			if err != nil {
+				return 0, err
+			}
+			kept = n
+		}
+		n, err := tx.DeleteWhere(ctx, t.Name, where, args...)
+		return kept + n, err
 	}
+	set := setters(t)
+	if len(set) == 0 {
+		return 0, nil
+	}
+	return tx.UpdateWhere(ctx, t.Name, strings.Join(set, ", "), where, args...)
+}
+
+// setters returns the "column = value" assignments that apply each
+// personal column's erasure rule to a kept row.
+func setters(t datamap.Table) []string {
 	var set []string
 	for _, c := range t.Columns {
 		if !c.Personal() || c.Erasure.Action == datamap.Keep {
@@ -155,10 +178,7 @@ func eraseRows(ctx context.Context, tx *store.Tx, t datamap.Table, subject datam
 		}
 		set = append(set, c.Name+" = "+c.Erasure.Value)
 	}
-	if len(set) == 0 {
-		return 0, nil
-	}
-	return tx.UpdateWhere(ctx, t.Name, strings.Join(set, ", "), where, args...)
+	return set
 }
 
 // eraseFiles deletes the stored files that column c of the member's rows

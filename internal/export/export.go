@@ -3,8 +3,10 @@
 // (internal/datamap) declares it: a ZIP with one JSON file per data
 // category, a CSV per table of several rows, the member's stored files,
 // and a manifest that documents every field. Like erasure, it walks the
-// map over the member's rows only, so a column declared later is exported
-// without code of its own, and no other person's rows are read.
+// map over the member's rows, so a column declared later is exported
+// without code of its own. Other people's rows are read only where the
+// map says they belong with the member's (Table.Others: the replies to
+// their comments), and then masked as the map says (Column.Mask).
 package export
 
 import (
@@ -155,6 +157,50 @@ func CategoryFile(c datamap.Category) string { return string(c) + ".json" }
 // TableFile names the ZIP entry of a table's rows.
 func TableFile(table string) string { return "tables/" + table + ".csv" }
 
+// OthersFile names the ZIP entry of the rows of other people that belong
+// with the member's own rows of table (the replies to their comments).
+func OthersFile(table string) string { return "others/" + table + ".csv" }
+
+// writeOthers writes, as CSV, the rows of other people that t.Others
+// selects for the member: only the exported columns, and in place of
+// each column with a Mask the value it allows ("another member" unless
+// its person made it public).
+func (s *Service) writeOthers(ctx context.Context, zw *zip.Writer, name string, t datamap.Table, subject datamap.Subject) error {
+	w, err := zw.Create(name)
+	if err != nil {
+		return err
+	}
+	var header, exprs []string
+	for _, c := range t.Columns {
+		switch {
+		case c.Mask != nil:
+			header = append(header, c.Mask.As)
+			exprs = append(exprs, "COALESCE("+c.Mask.Shown+", '"+strings.ReplaceAll(c.Mask.Masked, "'", "''")+"')")
+		case c.Export.Include:
+			header = append(header, c.Name)
+			exprs = append(exprs, c.Name)
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	where, args := t.Others.Bind(subject)
+	q := `SELECT ` + strings.Join(exprs, ", ") + ` FROM ` + t.Name + ` WHERE ` + where
+	err = s.DB.EachRow(ctx, q, args, func(_ []string, values []any) error {
+		rec := make([]string, len(values))
+		for i, v := range values {
+			rec[i] = text(v)
+		}
+		return cw.Write(rec)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
 // Write writes the ZIP of the subject's data to w.
 func (s *Service) Write(ctx context.Context, w io.Writer, subject datamap.Subject) error {
 	zw := zip.NewWriter(w)
@@ -183,6 +229,16 @@ func (s *Service) Write(ctx context.Context, w io.Writer, subject datamap.Subjec
 		}
 		name := TableFile(t.Name)
 		if err := s.writeTable(ctx, zw, name, t, subject); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		entries = append(entries, name)
+	}
+	for _, t := range datamap.For(string(s.DB.Dialect())) {
+		if t.Others.Where == "" {
+			continue
+		}
+		name := OthersFile(t.Name)
+		if err := s.writeOthers(ctx, zw, name, t, subject); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		entries = append(entries, name)
@@ -375,7 +431,18 @@ type Manifest struct {
 	Fields      []Field   `json:"fields"`
 	StoredFiles []Stored  `json:"stored_files"`
 	NotExported []Omitted `json:"not_exported"`
-	Entries     []string  `json:"entries"`
+	// Others documents the files of other people's rows that belong
+	// with the member's (others/TABLE.csv), and how they are masked.
+	Others  []OthersDoc `json:"others"`
+	Entries []string    `json:"entries"`
+}
+
+// OthersDoc documents one file of other people's rows.
+type OthersDoc struct {
+	File   string            `json:"file"`
+	Table  string            `json:"table"`
+	About  string            `json:"about"`
+	Masked map[string]string `json:"masked"`
 }
 
 // Stored documents a kind of stored file.
@@ -417,6 +484,19 @@ func writeManifest(zw *zip.Writer, dialect string, subject datamap.Subject, entr
 				m.NotExported = append(m.NotExported, Omitted{Table: t.Name, Column: c.Name, Why: c.Export.Note})
 			}
 		}
+	}
+	for _, t := range datamap.For(dialect) {
+		if t.Others.Where == "" {
+			continue
+		}
+		doc := OthersDoc{File: OthersFile(t.Name), Table: t.Name, Masked: map[string]string{},
+			About: "Rows of other members that belong with yours (such as the replies to your comments). Their personal data is masked unless they made it public."}
+		for _, c := range t.Columns {
+			if c.Mask != nil {
+				doc.Masked[c.Mask.As] = "shown as \"" + c.Mask.Masked + "\" unless that person made it public"
+			}
+		}
+		m.Others = append(m.Others, doc)
 	}
 	for _, f := range datamap.Files {
 		m.StoredFiles = append(m.StoredFiles, Stored{Kind: string(f.Kind), Category: string(f.Category), Retention: f.Retention,

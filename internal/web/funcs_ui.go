@@ -24,6 +24,8 @@ func init() {
 	funcs["year"] = func(t time.Time) int { return t.Year() }
 	funcs["seconds"] = func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 	funcs["dict"] = dict
+	// scores are the review scores, best first (chorus.Review.Score).
+	funcs["scores"] = func() []int { return []int{5, 4, 3, 2, 1} }
 }
 
 // initials are the first letters of the first two words of s, upper-cased,

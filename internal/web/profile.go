@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -228,9 +229,20 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	viewer := s.member(r)
+	pub, err := s.publicCommunity(r.Context(), m.ID)
+	if err != nil {
+		return err
+	}
+	var following bool
+	if viewer != nil {
+		if following, err = s.DB.Marked(r.Context(), viewer.ID, chorus.Target{Kind: chorus.OnMember, ID: m.ID}); err != nil {
+			return err
+		}
+	}
 	w.Header().Set("Cache-Control", "no-store") // visibility may change at any moment
 	return s.render(w, r, http.StatusOK, "member.html", m.Username, map[string]any{
-		"Username": m.Username, "Profile": p.Public(), "Artists": artists, "Own": viewer != nil && viewer.ID == m.ID,
+		"Username": m.Username, "MemberID": m.ID, "Profile": p.Public(), "Artists": artists, "Own": viewer != nil && viewer.ID == m.ID,
+		"Community": pub, "Following": following,
 	})
 }
 
@@ -252,4 +264,42 @@ func (s *Server) memberPicture(w http.ResponseWriter, r *http.Request) error {
 		cache = "private, no-store"
 	}
 	return s.serveImage(w, r, p.PictureKey, cache)
+}
+
+// publicCommunity is what a member's page shows of their community life:
+// public playlists always, favourites, follows and reviews only as the
+// member chose (nil lists otherwise, so the template cannot show them).
+type publicCommunity struct {
+	Playlists                    []chorus.Playlist
+	Favourites, Follows, Reviews []chorus.Link
+	ShowFavourites, ShowFollows  bool
+	ShowActivity                 bool
+}
+
+func (s *Server) publicCommunity(ctx context.Context, memberID int64) (publicCommunity, error) {
+	var pc publicCommunity
+	c, err := s.DB.CommunityChoices(ctx, memberID)
+	if err != nil {
+		return pc, err
+	}
+	if pc.Playlists, err = s.DB.Playlists(ctx, memberID, true); err != nil {
+		return pc, err
+	}
+	pc.ShowFavourites, pc.ShowFollows, pc.ShowActivity = c.FavouritesPublic, c.FollowsPublic, c.ActivityPublic
+	if c.FavouritesPublic {
+		if pc.Favourites, err = s.DB.Favourites(ctx, memberID); err != nil {
+			return pc, err
+		}
+	}
+	if c.FollowsPublic {
+		if pc.Follows, err = s.DB.Follows(ctx, memberID); err != nil {
+			return pc, err
+		}
+	}
+	if c.ActivityPublic {
+		if pc.Reviews, err = s.DB.ReviewsBy(ctx, memberID); err != nil {
+			return pc, err
+		}
+	}
+	return pc, nil
 }

@@ -111,7 +111,11 @@ func (s *Server) trackPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	return s.render(w, r, http.StatusOK, "track.html", t.Title+" by "+t.ArtistName, map[string]any{"Track": t, "Licence": l, "Attribution": credit, "Album": album})
+	cv, err := s.community(r, chorus.Target{Kind: chorus.OnTrack, ID: t.ID})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "track.html", t.Title+" by "+t.ArtistName, map[string]any{"Track": t, "Licence": l, "Attribution": credit, "Album": album, "Community": cv})
 }
 
 func (s *Server) albumPage(w http.ResponseWriter, r *http.Request) error {
@@ -139,7 +143,11 @@ func (s *Server) albumPage(w http.ResponseWriter, r *http.Request) error {
 	if len(tracks) > 0 {
 		first = tracks[0]
 	}
-	return s.render(w, r, http.StatusOK, "album.html", al.Title+" by "+al.ArtistName, map[string]any{"Album": al, "Tracks": tracks, "Cover": cover, "First": first})
+	cv, err := s.community(r, chorus.Target{Kind: chorus.OnAlbum, ID: al.ID})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "album.html", al.Title+" by "+al.ArtistName, map[string]any{"Album": al, "Tracks": tracks, "Cover": cover, "First": first, "Community": cv})
 }
 
 func (s *Server) artistsPage(w http.ResponseWriter, r *http.Request) error {
@@ -173,7 +181,11 @@ func (s *Server) artistPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "artist.html", a.Name, map[string]any{"Artist": a, "Tracks": tracks, "Total": total, "Albums": albums, "Page": p, "Pages": (total + pageSize - 1) / pageSize, "Covers": covers})
+	cv, err := s.community(r, chorus.Target{Kind: chorus.OnArtist, ID: a.ID})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "artist.html", a.Name, map[string]any{"Artist": a, "Tracks": tracks, "Total": total, "Albums": albums, "Page": p, "Pages": (total + pageSize - 1) / pageSize, "Covers": covers, "Community": cv})
 }
 
 func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) error {

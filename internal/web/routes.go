@@ -47,6 +47,26 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /tags/{tag}", s.h(s.tagPage))
 	mux.Handle("GET /licences", s.h(s.licencesPage))
 
+	// Community: comments, reviews, favourites, follows, playlists.
+	mux.Handle("POST /comments", s.h(s.requireVerified(s.postComment)))
+	mux.Handle("GET /comments/{id}/edit", s.h(s.requireMember(s.editCommentForm)))
+	mux.Handle("POST /comments/{id}/edit", s.h(s.requireMember(s.editComment)))
+	mux.Handle("POST /comments/{id}/delete", s.h(s.requireMember(s.deleteComment)))
+	mux.Handle("POST /reviews", s.h(s.requireVerified(s.saveReview)))
+	mux.Handle("POST /reviews/{id}/helpful", s.h(s.requireVerified(s.markHelpful)))
+	mux.Handle("POST /reviews/{id}/delete", s.h(s.requireMember(s.deleteReview)))
+	mux.Handle("POST /favourites", s.h(s.requireMember(s.setFavourite)))
+	mux.Handle("POST /follows", s.h(s.requireMember(s.setFollow)))
+	mux.Handle("GET /playlists", s.h(s.requireMember(s.myPlaylists)))
+	mux.Handle("POST /playlists", s.h(s.requireMember(s.createPlaylist)))
+	mux.Handle("GET /playlists/{id}", s.h(s.playlistPage))
+	mux.Handle("POST /playlists/{id}", s.h(s.requireMember(s.updatePlaylist)))
+	mux.Handle("POST /playlists/{id}/delete", s.h(s.requireMember(s.deletePlaylist)))
+	mux.Handle("POST /playlists/add", s.h(s.requireMember(s.addToPlaylist)))
+	mux.Handle("POST /playlists/{id}/tracks/{track}/{action}", s.h(s.requireMember(s.changePlaylistTrack)))
+	mux.Handle("GET /settings/community", s.h(s.requireMember(s.communitySettings)))
+	mux.Handle("POST /settings/community", s.h(s.requireMember(s.saveCommunitySettings)))
+
 	// Privacy choices: consent to what is not strictly necessary.
 	mux.Handle("GET /privacy/choices", s.h(s.privacyChoices))
 	mux.Handle("POST /privacy/consent", s.h(s.saveConsent))

@@ -2,7 +2,7 @@
 // which works without this script; here it becomes a player with a
 // play/pause button, a waveform to seek in, elapsed/total time and, when the
 // page has an album list ([data-playlist]), previous/next tracks and
-// continuous play.
+// continuous play; a playlist's "Play all" ([data-play-all]) starts it from the top.
 (function () {
   'use strict';
 
@@ -116,6 +116,12 @@
 
     if (this.wave) this.bindWave();
     if (this.items.length) this.bindList();
+    // "Play all" (a playlist's page) plays the list as a queue from its first track.
+    var all = document.querySelector('[data-play-all]');
+    if (all && this.items.length) {
+      all.hidden = false;
+      all.addEventListener('click', function () { self.load(0, true); });
+    }
     this.updateButtons();
     this.mediaSession();
     this.update(true);
