@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -24,6 +25,7 @@ func init() {
 	funcs["year"] = func(t time.Time) int { return t.Year() }
 	funcs["seconds"] = func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 	funcs["dict"] = dict
+	funcs["has"] = slices.Contains[[]string, string]
 }
 
 // initials are the first letters of the first two words of s, upper-cased,

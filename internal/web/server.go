@@ -22,6 +22,7 @@ import (
 	"github.com/go-webauthn/webauthn/webauthn"
 
 	"chorus/internal/chorus"
+	"chorus/internal/export"
 	"chorus/internal/files"
 	"chorus/internal/mail"
 	"chorus/internal/publishing"
@@ -44,6 +45,8 @@ type Deps struct {
 	Logger     *slog.Logger
 	// Mail queues messages in the transaction of the change that causes them.
 	Mail *mail.Service
+	// Exporter writes the scoped exports of legal requests.
+	Exporter *export.Service
 
 	// SessionIdleTimeout ends a login this long after its last request, and
 	// SessionLifetime this long after the login however active (OWASP ASVS
