@@ -83,10 +83,21 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				t.Fatal("no artist edit link in the studio")
 			}
 
+			// A message in the requests queue and a legal request, whose pages have forms.
+			if resp, body := c.postForm("/contact", url.Values{"kind": {"access"}, "body": {"What do you hold?"}}); resp.StatusCode != http.StatusOK {
+				t.Fatalf("contact: %d %s", resp.StatusCode, body)
+			}
+			resp, body := c.postForm("/admin/legal", url.Values{"authority": {"A court"}, "reference": {"R-1"}, "legal_basis": {"a law"},
+				"member": {"rooty"}, "category": {"user.contact.email"}, "from": {"2020-01-01"}, "to": {"2030-01-01"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("legal request: %d %s", resp.StatusCode, body)
+			}
+			legalPath := resp.Header.Get("Location")
+
 			pages := []string{"/", "/signup", "/login", "/studio", "/studio/upload", string(artistPath),
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
-				"/settings/passkeys", "/reset"}
+				"/settings/passkeys", "/reset", "/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)
