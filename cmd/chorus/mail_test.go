@@ -529,7 +529,9 @@ func TestAdminMailLog(t *testing.T) {
 			id := list[0].ID
 			// A member's mail is their private data: the admin first says
 			// why they need to see it, and the access log records it.
-			resp, body = admin.get(fmt.Sprintf("/admin/mail/%d", id))
+			if resp, body = admin.get(fmt.Sprintf("/admin/mail/%d", id)); resp.StatusCode != http.StatusOK {
+				t.Fatalf("why page: %d", resp.StatusCode)
+			}
 			mustContain(t, "why page", body, "Why do you need to see this?", `name="why"`)
 			if bytes.Contains(body, []byte("Hello mo,")) {
 				t.Fatal("a member's mail was shown before the admin said why")

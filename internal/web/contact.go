@@ -22,10 +22,10 @@ const (
 // contactForm is what the contact form page shows: the values typed and
 // the message of each field refused.
 type contactForm struct {
-	Kind                      chorus.RequestKind
+	Kind                       chorus.RequestKind
 	Email, Name, Subject, Body string
-	Errors                    map[string]string
-	Kinds                     []chorus.RequestKind
+	Errors                     map[string]string
+	Kinds                      []chorus.RequestKind
 	// Why are the data map's reasons for each field.
 	Why map[string]string
 }

@@ -183,7 +183,7 @@ func (s *Server) produceLegalExport(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 		return tx.LogAccess(r.Context(), store.Access{ActorID: s.member(r).ID, Action: store.LegalExported, SubjectID: l.MemberID, LegalRequestID: l.ID,
-			What: "an admin produced an export of " + strings.Join(l.Categories, ", ") + " from " + l.PeriodFrom.Format(time.DateOnly) + " to " + l.PeriodTo.Format(time.DateOnly),
+			What:   "an admin produced an export of " + strings.Join(l.Categories, ", ") + " from " + l.PeriodFrom.Format(time.DateOnly) + " to " + l.PeriodTo.Format(time.DateOnly),
 			Reason: legalReason(l)})
 	})
 	if err != nil {
