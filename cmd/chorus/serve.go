@@ -98,6 +98,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		_, err := srv.DeleteExpiredVisitorConsent(ctx)
 		return err
 	})
+	every(ctx, logger, 24*time.Hour, "delete expired proof of compliance", func() error { // the access log and answered requests, after 3 years
+		_, err := d.db.DeleteExpiredProof(ctx, time.Now())
+		return err
+	})
 	every(ctx, logger, time.Hour, "delete expired data exports", func() error {
 		_, err := d.exporter.DeleteExpired(ctx, time.Now())
 		return err

@@ -222,3 +222,36 @@ func (s *DB) LegalRequestsPerYear(ctx context.Context) ([]LegalYear, error) {
 	}
 	return out, rows.Err()
 }
+
+// ProofKept is how long the records that prove compliance are kept: the
+// access log, answered or closed requests with their history, and closed
+// legal requests (the data map's keptAsProof).
+const ProofKept = 3 * 365 * 24 * time.Hour
+
+// DeleteExpiredProof deletes the access log entries older than
+// ProofKept at now, the requests answered or closed that long ago with
+// their history, and the legal requests closed that long ago; it returns
+// how many rows it deleted. The database refuses to delete younger
+// access log entries.
+func (s *DB) DeleteExpiredProof(ctx context.Context, now time.Time) (int64, error) {
+	cutoff := now.UTC().Add(-ProofKept)
+	var total int64
+	err := s.Tx(ctx, func(tx *Tx) error {
+		old := `SELECT id FROM requests WHERE status IN ('answered', 'closed') AND updated_at < ?`
+		for _, q := range []string{
+			`DELETE FROM access_log WHERE created_at < ?`,
+			`DELETE FROM request_events WHERE request_id IN (` + old + `)`,
+			`DELETE FROM requests WHERE id IN (` + old + `)`,
+			`DELETE FROM legal_requests WHERE status <> 'open' AND closed_at < ?`,
+		} {
+			res, err := tx.exec(ctx, q, cutoff)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return nil
+	})
+	return total, err
+}

@@ -57,8 +57,8 @@ CREATE INDEX legal_requests_created_idx ON legal_requests (created_at);
 
 -- The access log: who on the staff saw which member's private data, when
 -- and why, and every step of a legal request. No foreign keys: the log
--- outlives the accounts it names. Append-only: the trigger refuses every
--- change and deletion.
+-- outlives the accounts it names. Append-only: the triggers refuse every
+-- change, and every deletion before the 3 years it is kept for have passed.
 CREATE TABLE access_log (
     id               BIGSERIAL PRIMARY KEY,
     created_at       TIMESTAMPTZ NOT NULL,
@@ -79,8 +79,10 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 -- +goose StatementEnd
-CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log
+CREATE TRIGGER access_log_append_only BEFORE UPDATE ON access_log
     FOR EACH ROW EXECUTE FUNCTION requests_refuse_change();
+CREATE TRIGGER access_log_no_early_delete BEFORE DELETE ON access_log
+    FOR EACH ROW WHEN (OLD.created_at > now() - INTERVAL '3 years') EXECUTE FUNCTION requests_refuse_change();
 CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
     FOR EACH STATEMENT EXECUTE FUNCTION requests_refuse_change();
 CREATE TRIGGER request_events_append_only BEFORE UPDATE ON request_events
@@ -89,6 +91,7 @@ CREATE TRIGGER request_events_append_only BEFORE UPDATE ON request_events
 -- +goose Down
 DROP TRIGGER request_events_append_only ON request_events;
 DROP TRIGGER access_log_no_truncate ON access_log;
+DROP TRIGGER access_log_no_early_delete ON access_log;
 DROP TRIGGER access_log_append_only ON access_log;
 DROP FUNCTION requests_refuse_change();
 DROP TABLE access_log;

@@ -58,7 +58,7 @@ CREATE INDEX legal_requests_created_idx ON legal_requests (created_at);
 -- The access log: who on the staff saw which member's private data, when
 -- and why, and every step of a legal request. No foreign keys: the log
 -- outlives the accounts it names. Append-only: the triggers refuse every
--- change and deletion.
+-- change, and every deletion before the 3 years it is kept for have passed.
 CREATE TABLE access_log (
     id               INTEGER PRIMARY KEY,
     created_at       TIMESTAMP NOT NULL,
@@ -80,6 +80,7 @@ END;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE TRIGGER access_log_no_delete BEFORE DELETE ON access_log
+WHEN OLD.created_at > datetime('now', '-3 years')
 BEGIN
     SELECT RAISE(ABORT, 'the access log is append-only');
 END;
