@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -143,7 +144,8 @@ func (s *Server) adminRequestAction(w http.ResponseWriter, r *http.Request) erro
 		}
 		return chorus.ErrNotFound
 	})
-	if inv, ok := err.(*chorus.InvalidError); ok {
+	var inv *chorus.InvalidError
+	if errors.As(err, &inv) {
 		s.flash(r, inv.Summary())
 	} else if err != nil {
 		return err

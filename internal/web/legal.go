@@ -158,7 +158,7 @@ func (s *Server) produceLegalExport(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return &chorus.SafeError{Kind: chorus.ErrNotFound, Err: err, Safe: "The member of this request no longer has an account: there is nothing to export."}
 	}
-	f, err := os.CreateTemp("", "legal-*.zip")
+	f, err := os.CreateTemp(s.Exporter.TempDir, "legal-*.zip")
 	if err != nil {
 		return err
 	}
