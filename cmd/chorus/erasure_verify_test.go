@@ -138,7 +138,7 @@ func TestErasureLeavesNothing(t *testing.T) {
 		"Quillon Ensemble", "ensemble-bio-quillon", "Quillon Anthem", "Quillon Sessions", "quillongenre", "quillon-original",
 		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id",
 		"quillonsearchword", "quillon-reply-event", "quillon-digest-event",
-		"quillon-comment-words", "quillon-reply-words", "quillon-review-words", "Quillon Playlist"}
+		"quillon-comment-words", "quillon-reply-words", "quillon-review-words", "Quillon Playlist", "quillon-request-text"}
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -289,6 +289,17 @@ func TestErasureLeavesNothing(t *testing.T) {
 			}
 			waitMail(t, srv.URL, email, "quillon-reply-event")
 			waitMail(t, srv.URL, email, "News")
+			// A request about their data through the contact form, which an
+			// admin reads: the request and the access log are kept as proof
+			// of compliance (GDPR Art. 5(2)), as the data map declares.
+			if resp, body := c.postForm("/contact", url.Values{"kind": {"erasure"}, "body": {"quillon-request-text"}}); resp.StatusCode != http.StatusOK {
+				t.Fatalf("contact: %d %s", resp.StatusCode, body)
+			}
+			createUser(t, srv, "eraseadmin", "admin", "an admin password")
+			admin := logIn(t, srv.URL, "eraseadmin", "an admin password")
+			if resp, body := admin.get("/admin/requests/1"); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "quillon-request-text") {
+				t.Fatalf("admin reading the request: %d", resp.StatusCode)
+			}
 
 			// Before: every marker is somewhere, or the search below proves nothing.
 			before := append(scanDatabase(t, db, markers), func() []hit { h, _ := scanFiles(t, srv.DataDir, markers); return h }()...)
@@ -320,6 +331,10 @@ func TestErasureLeavesNothing(t *testing.T) {
 			}
 			for where, why := range kept {
 				t.Logf("kept after erasure: %s (%s)", where, why)
+			}
+			// The data-subject request is the kept item: still there, as proof.
+			if n := count(t, db, `SELECT COUNT(*) FROM requests WHERE body = 'quillon-request-text' AND member_id IS NULL`); n != 1 {
+				t.Errorf("the erasure request record: %d rows kept, want 1 without the account's id", n)
 			}
 			dbHits := scanDatabase(t, db, markers)
 			fileHits, stored := scanFiles(t, srv.DataDir, markers)

@@ -120,12 +120,24 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				t.Fatalf("playlist: %d %s", resp.StatusCode, playlistPath)
 			}
 
+			// A message in the requests queue and a legal request, whose pages have forms.
+			if resp, body := c.postForm("/contact", url.Values{"kind": {"access"}, "body": {"What do you hold?"}}); resp.StatusCode != http.StatusOK {
+				t.Fatalf("contact: %d %s", resp.StatusCode, body)
+			}
+			resp, body = c.postForm("/admin/legal", url.Values{"authority": {"A court"}, "reference": {"R-1"}, "legal_basis": {"a law"},
+				"member": {"rooty"}, "category": {"user.contact.email"}, "from": {"2020-01-01"}, "to": {"2030-01-01"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("legal request: %d %s", resp.StatusCode, body)
+			}
+			legalPath := resp.Header.Get("Location")
+
 			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath),
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
 				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe,
 				fmt.Sprintf("/tracks/%d", trackID), "/artists/hostile-band", "/comments/" + commentPath[1] + "/edit",
-				"/playlists", playlistPath, "/settings/community", "/members/rooty"}
+				"/playlists", playlistPath, "/settings/community", "/members/rooty",
+				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)

@@ -527,9 +527,21 @@ func TestAdminMailLog(t *testing.T) {
 			var list []store.OutboxMessage
 			list, _, _ = db.Outbox(context.Background(), 10, 0)
 			id := list[0].ID
-			resp, body = admin.get(fmt.Sprintf("/admin/mail/%d", id))
+			// A member's mail is their private data: the admin first says
+			// why they need to see it, and the access log records it.
+			if resp, body = admin.get(fmt.Sprintf("/admin/mail/%d", id)); resp.StatusCode != http.StatusOK {
+				t.Fatalf("why page: %d", resp.StatusCode)
+			}
+			mustContain(t, "why page", body, "Why do you need to see this?", `name="why"`)
+			if bytes.Contains(body, []byte("Hello mo,")) {
+				t.Fatal("a member's mail was shown before the admin said why")
+			}
+			resp, body = admin.get(fmt.Sprintf("/admin/mail/%d?why=mo+says+the+link+never+came", id))
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
 				t.Fatalf("one message: %d", resp.StatusCode)
+			}
+			if n := count(t, db, `SELECT COUNT(*) FROM access_log WHERE reason = 'mo says the link never came' AND subject_id = (SELECT id FROM members WHERE username = 'mo')`); n != 1 {
+				t.Errorf("access log entries of the admin reading mo's mail: %d", n)
 			}
 			// The confirmation link acts for mo: the admin sees it without
 			// its secret and cannot download the file.
@@ -553,9 +565,9 @@ func TestAdminMailLog(t *testing.T) {
 					noticeID = o.ID
 				}
 			}
-			_, body = admin.get(fmt.Sprintf("/admin/mail/%d", noticeID))
-			mustContain(t, "notice page", body, "Download the .eml file")
-			resp, raw := admin.get(fmt.Sprintf("/admin/mail/%d/eml", noticeID))
+			_, body = admin.get(fmt.Sprintf("/admin/mail/%d?why=checking+my+own+notice", noticeID))
+			mustContain(t, "notice page", body, "Download the .eml file", "eml?why=checking")
+			resp, raw := admin.get(fmt.Sprintf("/admin/mail/%d/eml?why=checking+my+own+notice", noticeID))
 			file, _ := os.ReadFile(filepath.Join(srv.DataDir, "mail", notice.File))
 			if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "message/rfc822" ||
 				!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") || !bytes.Equal(raw, file) {

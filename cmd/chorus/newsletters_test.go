@@ -80,17 +80,10 @@ func checkUnsubscribeHeaders(t *testing.T, raw []byte, base string, email string
 func outboxCount(t *testing.T, db *store.DB, to string) int {
 	t.Helper()
 	var n int
-	if err := db.SQL().QueryRow(rebindTest(db, `SELECT COUNT(*) FROM outbox WHERE to_address = ?`), to).Scan(&n); err != nil {
+	if err := db.SQL().QueryRow(rebindTest(db.Dialect(), `SELECT COUNT(*) FROM outbox WHERE to_address = ?`), to).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
-}
-
-func rebindTest(db *store.DB, q string) string {
-	if db.Dialect() == store.Postgres {
-		return strings.Replace(q, "?", "$1", 1)
-	}
-	return q
 }
 
 // TestNotificationMailAndOneClickUnsubscribe: a notification goes out at

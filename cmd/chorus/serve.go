@@ -74,7 +74,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	ingester := analytics.New(d.db, analytics.Options{Logger: logger.With("component", "analytics")})
 	defer ingester.Close() // commits what is queued; a second Close is harmless
-	srv, err := web.New(web.Deps{Analytics: ingester, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+	srv, err := web.New(web.Deps{Analytics: ingester, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
 		ErasureGrace: cfg.ErasureGrace, Notify: notifier})
 	if err != nil {
@@ -111,6 +111,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	})
 	every(ctx, logger, time.Hour, "fold old analytics events into daily statistics", func() error { // raw events and full addresses expire
 		_, _, err := analytics.Maintain(ctx, d.db, time.Now(), cfg.AnalyticsRetention, time.Duration(cfg.SecurityLogDays)*24*time.Hour)
+		return err
+	})
+	every(ctx, logger, 24*time.Hour, "delete expired proof of compliance", func() error { // the access log and answered requests, after 3 years
+		_, err := d.db.DeleteExpiredProof(ctx, time.Now())
 		return err
 	})
 	every(ctx, logger, time.Hour, "delete expired data exports", func() error {

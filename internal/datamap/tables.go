@@ -77,6 +77,7 @@ var Tables = slices.Concat(
 	newslettersTables,
 	policyTables,
 	communityTables,
+	requestsTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue

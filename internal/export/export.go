@@ -201,10 +201,59 @@ func (s *Service) writeOthers(ctx context.Context, zw *zip.Writer, name string, 
 	return cw.Error()
 }
 
+// Scope limits an export to some data categories and, in tables whose
+// rows have a time (a created_at column), to the rows of a period: what an
+// authority may lawfully ask for (a legal request), and nothing more. The
+// account's own row is not limited by the period: its values are current.
+type Scope struct {
+	Categories []datamap.Category
+	// From and To bound the rows' created_at, both inclusive.
+	From, To time.Time
+}
+
+// TimeColumn names the column that dates a table's rows for Scope.
+const TimeColumn = "created_at"
+
+// allows reports whether the scope includes the category.
+func (sc *Scope) allows(c datamap.Category) bool {
+	return sc == nil || slices.Contains(sc.Categories, c)
+}
+
+// dated reports whether the scope's period limits t's rows.
+func (sc *Scope) dated(t datamap.Table) bool {
+	return sc != nil && !oneRow(t) && t.Column(TimeColumn) != nil
+}
+
 // Write writes the ZIP of the subject's data to w.
 func (s *Service) Write(ctx context.Context, w io.Writer, subject datamap.Subject) error {
+	return s.write(ctx, w, subject, nil)
+}
+
+// WriteScoped writes the ZIP of the subject's data within scope to w: only
+// the columns of the scope's categories, only the rows of its period.
+func (s *Service) WriteScoped(ctx context.Context, w io.Writer, subject datamap.Subject, scope Scope) error {
+	return s.write(ctx, w, subject, &scope)
+}
+
+func (s *Service) write(ctx context.Context, w io.Writer, subject datamap.Subject, scope *Scope) error {
 	zw := zip.NewWriter(w)
-	tables := walked(string(s.DB.Dialect()))
+	var tables []datamap.Table
+	for _, t := range walked(string(s.DB.Dialect())) {
+		var cols []datamap.Column
+		for _, c := range t.Columns {
+			if scope.allows(c.Category) {
+				cols = append(cols, c)
+			}
+		}
+		if len(cols) > 0 {
+			// Whether rows are dated is read from the full declaration.
+			if scope.dated(t) {
+				t.Owner = scopedOwner(t.Owner, scope)
+			}
+			t.Columns = cols
+			tables = append(tables, t)
+		}
+	}
 	var entries []string
 
 	var categories []datamap.Category
@@ -248,7 +297,7 @@ func (s *Service) Write(ctx context.Context, w io.Writer, subject datamap.Subjec
 		return err
 	}
 	entries = append(entries, stored...)
-	if err := writeManifest(zw, string(s.DB.Dialect()), subject, entries); err != nil {
+	if err := writeManifest(zw, tables, string(s.DB.Dialect()), subject, entries, scope); err != nil {
 		return err
 	}
 	return zw.Close()
@@ -461,14 +510,35 @@ type Omitted struct {
 	Why    string `json:"why"`
 }
 
-func writeManifest(zw *zip.Writer, dialect string, subject datamap.Subject, entries []string) error {
+// scopedOwner adds the scope's period to o's condition.
+func scopedOwner(o datamap.Owner, scope *Scope) datamap.Owner {
+	where, args := o.Where, o.Args
+	return datamap.Owner{
+		Where: "(" + where + ") AND " + TimeColumn + " BETWEEN ? AND ?",
+		Args: func(sub datamap.Subject) []any {
+			var a []any
+			if args != nil {
+				a = args(sub)
+			} else {
+				_, a = datamap.Owner{Where: where}.Bind(sub)
+			}
+			return append(a, scope.From.UTC(), scope.To.UTC())
+		},
+	}
+}
+
+func writeManifest(zw *zip.Writer, tables []datamap.Table, dialect string, subject datamap.Subject, entries []string, scope *Scope) error {
 	m := Manifest{
 		About: "Your data on Chorus (GDPR Art. 15 and 20). Each CATEGORY.json holds the values of one data category " +
 			"(https://ethyca.github.io/fideslang/taxonomy/data_categories/), tables/ a CSV of each kind of record you have several of, " +
 			"files/ your stored files. The fields below say what each value is, why it is kept and for how long.",
 		Username: subject.Username, Entries: entries,
 	}
-	for _, t := range walked(dialect) {
+	if scope != nil {
+		m.About = fmt.Sprintf("An export limited to a legal request's scope: the data categories %v, and rows dated from %s to %s. ",
+			scope.Categories, scope.From.UTC().Format(time.RFC3339), scope.To.UTC().Format(time.RFC3339)) + m.About
+	}
+	for _, t := range tables {
 		for _, c := range t.Columns {
 			f := Field{Table: t.Name, Column: c.Name, Category: string(c.Category), File: CategoryFile(c.Category),
 				Visibility: string(c.Visibility), Retention: c.Retention, Export: c.Export.Note, StoredFile: string(c.Files)}
@@ -480,7 +550,7 @@ func writeManifest(zw *zip.Writer, dialect string, subject datamap.Subject, entr
 	}
 	for _, t := range datamap.For(dialect) {
 		for _, c := range t.Columns {
-			if c.Personal() && !c.Export.Include {
+			if c.Personal() && !c.Export.Include && scope.allows(c.Category) {
 				m.NotExported = append(m.NotExported, Omitted{Table: t.Name, Column: c.Name, Why: c.Export.Note})
 			}
 		}
@@ -509,4 +579,19 @@ func writeManifest(zw *zip.Writer, dialect string, subject datamap.Subject, entr
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(m)
+}
+
+// Categories returns the data categories an export can hold on dialect,
+// sorted: the choices of a Scope.
+func Categories(dialect string) []datamap.Category {
+	var out []datamap.Category
+	for _, t := range walked(dialect) {
+		for _, c := range t.Columns {
+			if !slices.Contains(out, c.Category) {
+				out = append(out, c.Category)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

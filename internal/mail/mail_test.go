@@ -172,6 +172,10 @@ func TestEveryTemplateRendersBothPartsWithoutTracking(t *testing.T) {
 				[]string{"1 May 2030 at 12:30 UTC, two-factor authentication was turned off", site + "/reset", "We always tell you"}},
 			{mail.ExportReady{Username: "ana", Link: link, Expires: at}, "Your Chorus data is ready to download",
 				[]string{link, "1 May 2030 at 12:30 UTC", "logged in", "asked for a copy of its data"}},
+			{mail.RequestReceived{Name: "Ana", Reference: "REQ-ABCD2345", Kind: "right of access", Due: at}, "We received your message (REQ-ABCD2345)",
+				[]string{"Hello Ana", "REQ-ABCD2345", "1 May 2030 at 12:30 UTC", "Art. 12(3)", "contact form"}},
+			{mail.RequestReply{Name: "Ana", Reference: "REQ-ABCD2345", Body: "Here is what we hold."}, "Our answer to your message (REQ-ABCD2345)",
+				[]string{"Here is what we hold.", "REQ-ABCD2345", "through its contact form"}},
 		} {
 			t.Run(tc.content.TemplateName(), func(t *testing.T) {
 				for _, f := range mustGlob(t, dir, "*.eml") {

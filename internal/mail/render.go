@@ -116,6 +116,24 @@ type Newsletter struct {
 	HTML    htmltemplate.HTML
 }
 
+// RequestReceived acknowledges a message sent through the contact form,
+// with the Reference to quote. Due is the legal deadline of a
+// data-subject request (GDPR Art. 12(3)), zero for an enquiry.
+type RequestReceived struct {
+	Name      string
+	Reference string
+	Kind      string // what was asked, as the form offered it
+	Due       time.Time
+}
+
+// RequestReply is the staff's answer to a message sent through the
+// contact form; Body is their text, sent as plain text.
+type RequestReply struct {
+	Name      string
+	Reference string
+	Body      string
+}
+
 // TemplateName names the template of each kind of message.
 func (VerifyEmail) TemplateName() string        { return "verify_email" }
 func (ResetPassword) TemplateName() string      { return "reset_password" }
@@ -127,6 +145,8 @@ func (ExportReady) TemplateName() string        { return "export_ready" }
 func (Notification) TemplateName() string       { return "notification" }
 func (Digest) TemplateName() string             { return "digest" }
 func (Newsletter) TemplateName() string         { return "newsletter" }
+func (RequestReceived) TemplateName() string    { return "request_received" }
+func (RequestReply) TemplateName() string       { return "request_reply" }
 
 // view is what every template receives.
 type view struct {

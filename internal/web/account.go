@@ -35,6 +35,16 @@ func (s *Server) member(r *http.Request) *chorus.Member {
 	if m, ok := r.Context().Value(memberKey).(*chorus.Member); ok {
 		return m
 	}
+	if m := s.sessionMember(r); m != nil && !m.Suspended {
+		return m
+	}
+	return nil
+}
+
+// sessionMember returns the member the request's login belongs to, even
+// a suspended one, or nil. Only requireOwnData lets a suspended member
+// through: every other page treats them as a visitor.
+func (s *Server) sessionMember(r *http.Request) *chorus.Member {
 	id := s.sessions.GetInt64(r.Context(), sessionMemberID)
 	if id == 0 {
 		return nil
@@ -47,10 +57,23 @@ func (s *Server) member(r *http.Request) *chorus.Member {
 		return nil
 	}
 	m, err := s.DB.Member(r.Context(), id)
-	if err != nil || m.Suspended {
+	if err != nil {
 		return nil
 	}
 	return &m
+}
+
+// requireOwnData is requireMember for the pages where members see and
+// download their own data: a suspended member may use them too, since a
+// suspension does not take away the rights of access and portability
+// (GDPR Arts. 15 and 20). Everything else a suspension blocks stays blocked.
+func (s *Server) requireOwnData(fn handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if m := s.sessionMember(r); m != nil && m.Suspended {
+			return fn(w, r.WithContext(context.WithValue(r.Context(), memberKey, m)))
+		}
+		return s.requireMember(fn)(w, r)
+	}
 }
 
 // requireRole runs fn for members whose role allows want (an admin may do
@@ -180,8 +203,8 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 // for the second factor when the member has one, and then starts the
 // session and sends the browser on to next. Every way of logging in ends here.
 func (s *Server) logIn(w http.ResponseWriter, r *http.Request, m chorus.Member, next string) error {
-	if m.Suspended {
-		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: suspendedMessage(m)}
+	if m.Suspended && !m.TOTP {
+		return s.suspendedLogin(w, r, m)
 	}
 	if m.TOTP {
 		return s.startPendingLogin(w, r, m, next)
@@ -193,12 +216,23 @@ func (s *Server) logIn(w http.ResponseWriter, r *http.Request, m chorus.Member, 
 	return nil
 }
 
+// suspendedLogin answers a suspended member's login, once they proved who
+// they are: the login is refused (403) with the reason, but the browser is
+// logged in for the Your data page alone, so that they can download a copy
+// of their data (see requireOwnData).
+func (s *Server) suspendedLogin(w http.ResponseWriter, r *http.Request, m chorus.Member) error {
+	if err := s.startSession(r, m.ID); err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusForbidden, "suspended.html", "Account suspended", map[string]any{"Message": suspendedMessage(m)})
+}
+
 func suspendedMessage(m chorus.Member) string {
 	msg := "This account is suspended, so it cannot log in."
 	if m.SuspendedReason != "" {
 		msg += " Reason: " + m.SuspendedReason
 	}
-	return msg + " You can still ask for a copy of your data by writing to the site's administrators."
+	return msg + " You can still download a copy of your data from the Your data page."
 }
 
 // startSession makes the request's session belong to the member, and

@@ -47,6 +47,13 @@ func (s *Server) adminMailMessage(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	data := map[string]any{"Message": m}
+	if m.MemberID != 0 && m.EMLKey != "" {
+		why, ok, err := s.accessReason(w, r, m.MemberID, "an admin read the email "+strconv.Quote(m.Subject)+" sent to the member")
+		if !ok || err != nil {
+			return err
+		}
+		data["Why"] = why
+	}
 	if m.EMLKey != "" {
 		raw, err := s.Mail.ReadEML(m.EMLKey)
 		switch {
@@ -78,6 +85,11 @@ func (s *Server) adminMailEML(w http.ResponseWriter, r *http.Request) error {
 	}
 	if personalLinkTemplates[m.Template] {
 		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: "This message carries a link that acts for its recipient (to confirm an address or reset a password), so it cannot be downloaded here. Its file is in the data directory's mail folder on the server."}
+	}
+	if m.MemberID != 0 {
+		if _, ok, err := s.accessReason(w, r, m.MemberID, "an admin downloaded the email "+strconv.Quote(m.Subject)+" sent to the member"); !ok || err != nil {
+			return err
+		}
 	}
 	raw, err := s.Mail.ReadEML(m.EMLKey)
 	if errors.Is(err, fs.ErrNotExist) {

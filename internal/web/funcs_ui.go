@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -26,6 +27,7 @@ func init() {
 	funcs["dict"] = dict
 	// scores are the review scores, best first (chorus.Review.Score).
 	funcs["scores"] = func() []int { return []int{5, 4, 3, 2, 1} }
+	funcs["has"] = slices.Contains[[]string, string]
 }
 
 // initials are the first letters of the first two words of s, upper-cased,

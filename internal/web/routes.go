@@ -121,10 +121,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /settings", s.h(s.requireMember(s.settingsPage)))
 	mux.Handle("POST /settings/email", s.h(s.requireMember(s.changeEmail)))
 	mux.Handle("POST /settings/password", s.h(s.requireMember(s.changePassword)))
-	mux.Handle("GET /settings/data", s.h(s.requireMember(s.yourData)))
+	mux.Handle("GET /settings/data", s.h(s.requireOwnData(s.yourData)))
 	mux.Handle("POST /settings/data/{field}/delete", s.h(s.requireMember(s.deleteDataItem)))
-	mux.Handle("POST /settings/data/export", s.h(s.requireMember(s.startExport)))
-	mux.Handle("GET /settings/data/export/{id}", s.h(s.requireMember(s.downloadExport)))
+	mux.Handle("POST /settings/data/export", s.h(s.requireOwnData(s.startExport)))
+	mux.Handle("GET /settings/data/export/{id}", s.h(s.requireOwnData(s.downloadExport)))
 	mux.Handle("GET /settings/history", s.h(s.requireMember(s.historyPage)))
 	mux.Handle("POST /settings/history/pause", s.h(s.requireMember(s.pauseHistory)))
 	mux.Handle("POST /settings/history/clear", s.h(s.requireMember(s.clearHistory)))
@@ -176,6 +176,21 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/processors/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.saveProcessor)))
 	mux.Handle("POST /admin/processors/{id}/delete", s.h(s.requireRole(chorus.RoleAdmin, s.deleteProcessor)))
 	mux.Handle("POST /admin/members/{id}/{action}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMemberAction)))
+
+	// Enquiries and requests about personal data, legal requests from
+	// authorities, and the access log.
+	mux.Handle("GET /contact", s.h(s.contactPage))
+	mux.Handle("POST /contact", s.h(s.throttle("contact", s.contact)))
+	mux.Handle("GET /transparency", s.h(s.transparency))
+	mux.Handle("GET /admin/requests", s.h(s.requireRole(chorus.RoleAdmin, s.adminRequests)))
+	mux.Handle("GET /admin/requests/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminRequest)))
+	mux.Handle("POST /admin/requests/{id}/{action}", s.h(s.requireRole(chorus.RoleAdmin, s.adminRequestAction)))
+	mux.Handle("GET /admin/legal", s.h(s.requireRole(chorus.RoleAdmin, s.adminLegal)))
+	mux.Handle("POST /admin/legal", s.h(s.requireRole(chorus.RoleAdmin, s.createLegalRequest)))
+	mux.Handle("GET /admin/legal/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminLegalRequest)))
+	mux.Handle("POST /admin/legal/{id}/export", s.h(s.requireRole(chorus.RoleAdmin, s.produceLegalExport)))
+	mux.Handle("GET /admin/legal/{id}/export.zip", s.h(s.requireRole(chorus.RoleAdmin, s.downloadLegalExport)))
+	mux.Handle("POST /admin/legal/{id}/close", s.h(s.requireRole(chorus.RoleAdmin, s.closeLegalRequest)))
 
 	mux.Handle("/", s.h(s.notFound))
 

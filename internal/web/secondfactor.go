@@ -234,10 +234,6 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if m.Suspended {
-		s.clearPendingLogin(r)
-		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: suspendedMessage(m)}
-	}
 	used, err := s.checkSecondFactor(r.Context(), m, r.PostFormValue("code"), addressKey("code", r))
 	var inv *chorus.InvalidError
 	switch {
@@ -249,6 +245,9 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.clearPendingLogin(r)
+	if m.Suspended {
+		return s.suspendedLogin(w, r, m)
+	}
 	if err := s.startSession(r, m.ID); err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 
 	"chorus/internal/analytics"
 	"chorus/internal/chorus"
+	"chorus/internal/export"
 	"chorus/internal/files"
 	"chorus/internal/mail"
 	"chorus/internal/notify"
@@ -49,6 +50,8 @@ type Deps struct {
 	// Notify sends the email members choose: notifications, digests,
 	// newsletters, and handles unsubscribing.
 	Notify *notify.Service
+	// Exporter writes the scoped exports of legal requests.
+	Exporter *export.Service
 
 	// SessionIdleTimeout ends a login this long after its last request, and
 	// SessionLifetime this long after the login however active (OWASP ASVS

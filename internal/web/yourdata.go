@@ -236,8 +236,13 @@ func (s *Server) yourData(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"Items": items}
-	e, err := s.DB.LatestExport(r.Context(), s.member(r).ID)
+	m := s.member(r)
+	accesses, err := s.DB.AccessesTo(r.Context(), m.ID)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"Items": items, "Suspended": m.Suspended, "Accesses": accesses}
+	e, err := s.DB.LatestExport(r.Context(), m.ID)
 	switch {
 	case err == nil && e.Status == store.ExportReady && s.DB.Now().Before(e.ExpiresAt):
 		data["ExportLink"], data["ExportExpires"] = "/settings/data/export/"+e.ID, e.ExpiresAt
