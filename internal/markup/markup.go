@@ -124,3 +124,18 @@ func linkMentions(safe []byte, known map[string]string) string {
 }
 
 func isSkipped(tag string) bool { return tag == "a" || tag == "code" || tag == "pre" }
+
+// staff allows what the site's staff write (the privacy policy,
+// newsletters): bluemonday's policy for user content, which adds headings,
+// tables and images to the members' subset; still nothing that runs.
+var staff = bluemonday.UGCPolicy().RequireNoFollowOnLinks(false)
+
+// Document turns Markdown written by the site's staff (CommonMark, raw HTML
+// left out) into sanitised HTML for a page or a message.
+func Document(text string) template.HTML {
+	var buf bytes.Buffer
+	if err := md.Convert([]byte(text), &buf); err != nil {
+		return template.HTML("<p>" + html.EscapeString(text) + "</p>")
+	}
+	return template.HTML(staff.SanitizeBytes(buf.Bytes()))
+}

@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,11 +10,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/microcosm-cc/bluemonday"
-	"github.com/yuin/goldmark"
-
 	"chorus/internal/chorus"
 	"chorus/internal/mail"
+	"chorus/internal/markup"
 	"chorus/internal/store"
 )
 
@@ -25,22 +22,9 @@ const (
 	MaxBody    = 100_000
 )
 
-// markdown renders CommonMark without raw HTML (goldmark's default drops
-// it); sanitise cleans what is left to the tags a mail reader shows
-// safely: bluemonday's policy for user content, links only to http(s)
-// and mailto.
-var (
-	markdown = goldmark.New()
-	sanitise = bluemonday.UGCPolicy().RequireNoFollowOnLinks(false)
-)
-
 // RenderMarkdown renders a newsletter's Markdown to sanitised HTML.
 func RenderMarkdown(src string) (htmltemplate.HTML, error) {
-	var b bytes.Buffer
-	if err := markdown.Convert([]byte(src), &b); err != nil {
-		return "", fmt.Errorf("render Markdown: %w", err)
-	}
-	return htmltemplate.HTML(sanitise.SanitizeBytes(b.Bytes())), nil // #nosec G203 -- sanitised just above
+	return markup.Document(src), nil
 }
 
 // CheckNewsletter validates a newsletter's subject and Markdown body: both

@@ -1,18 +1,15 @@
 package web
 
 import (
-	"bytes"
 	"errors"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/microcosm-cc/bluemonday"
-	"github.com/yuin/goldmark"
-
 	"chorus/internal/chorus"
 	"chorus/internal/datamap"
+	"chorus/internal/markup"
 	"chorus/internal/store"
 )
 
@@ -24,20 +21,10 @@ func (s *Server) policyVersion(r *http.Request) (string, error) {
 	return v.Version, err
 }
 
-// markdownPolicy sanitises the HTML of rendered policy text: the tags of
-// ordinary prose (headings, lists, links, emphasis, tables), nothing that
-// runs or loads anything.
-var markdownPolicy = bluemonday.UGCPolicy()
-
-// renderMarkdown turns an admin's Markdown (CommonMark, goldmark) into
-// HTML safe to put in a page: raw HTML in the source is dropped by
-// goldmark and whatever remains goes through bluemonday.
+// renderMarkdown turns an admin's Markdown into HTML safe to put in a
+// page (internal/markup).
 func renderMarkdown(src string) (template.HTML, error) {
-	var b bytes.Buffer
-	if err := goldmark.Convert([]byte(src), &b); err != nil {
-		return "", err
-	}
-	return template.HTML(markdownPolicy.SanitizeBytes(b.Bytes())), nil // sanitised just above
+	return markup.Document(src), nil
 }
 
 // privacyPage shows the policy in force and, generated from the data map
