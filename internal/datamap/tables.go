@@ -73,6 +73,7 @@ const whoSees = " You choose below who can see it: everyone, or only you."
 // tables in a file of its own (tables_*.go), gathered here.
 var Tables = slices.Concat(
 	accountTables,
+	proTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue
