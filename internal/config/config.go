@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chorus/internal/money"
 )
 
 // Config is everything a Chorus process needs to know about its surroundings.
@@ -67,6 +69,19 @@ type Config struct {
 	// are free at once.
 	ReserveErasedUsernames bool
 
+	// ProKeysetFile is the Tink keyset (JSON, mode 0600) that encrypts PRO
+	// bank details and tax ids; empty means DataDir/pro-keyset.json, made
+	// on first start.
+	ProKeysetFile string
+	// ProArtistShare is the artist's share of a PRO sale, in percent.
+	ProArtistShare int
+	// ProPayoutThreshold is the least amount, in cents, an artist must be
+	// owed to be paid in the next payout batch.
+	ProPayoutThreshold int64
+	// ProDebtor is the site's own bank account that payouts are paid from,
+	// named in the payout files; payouts cannot be made without it.
+	ProDebtorName, ProDebtorIBAN, ProDebtorBIC string
+
 	// Sign-in providers, each enabled when its client id is set.
 	Google, Facebook, Twitter ProviderConfig
 	// OIDC is any OpenID Connect provider found by discovery from Issuer.
@@ -102,6 +117,9 @@ func Defaults() Config {
 		SessionIdleTimeout: 7 * 24 * time.Hour,
 		SessionLifetime:    30 * 24 * time.Hour,
 		ErasureGrace:       14 * 24 * time.Hour,
+
+		ProArtistShare:     50,
+		ProPayoutThreshold: 5000,
 	}
 }
 
@@ -122,6 +140,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 	fs.DurationVar(&c.JobTimeout, "job-timeout", d.JobTimeout, "longest one attempt of a background job may run (env CHORUS_JOB_TIMEOUT)")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", d.FFmpeg, "ffmpeg binary (env CHORUS_FFMPEG)")
 	fs.StringVar(&c.FFprobe, "ffprobe", d.FFprobe, "ffprobe binary (env CHORUS_FFPROBE)")
+	fs.StringVar(&c.ProKeysetFile, "pro-keyset-file", "", "Tink keyset that encrypts PRO bank details and tax ids (env CHORUS_PRO_KEYSET_FILE; default DATA/pro-keyset.json, made on first start with mode 0600)")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", d.MaxUploadBytes, "largest accepted audio file in bytes (env CHORUS_MAX_UPLOAD_BYTES)")
 	if opt.Server {
 		fs.StringVar(&c.Addr, "addr", d.Addr, "listen address host:port; port 0 picks a free port (env CHORUS_ADDR)")
@@ -131,6 +150,11 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.DurationVar(&c.SessionLifetime, "session-lifetime", d.SessionLifetime, "log out this long after logging in, however active (env CHORUS_SESSION_LIFETIME)")
 		fs.DurationVar(&c.ErasureGrace, "erasure-grace", d.ErasureGrace, "how long an account waits for erasure when its member chooses to wait; logging in cancels (env CHORUS_ERASURE_GRACE)")
 		fs.BoolVar(&c.ReserveErasedUsernames, "reserve-erased-usernames", false, "keep the usernames of erased accounts from being registered again (env CHORUS_RESERVE_ERASED_USERNAMES)")
+		fs.IntVar(&c.ProArtistShare, "pro-artist-share", d.ProArtistShare, "the artist's share of each PRO sale, in percent (env CHORUS_PRO_ARTIST_SHARE)")
+		fs.Int64Var(&c.ProPayoutThreshold, "pro-payout-threshold", d.ProPayoutThreshold, "least amount owed, in cents, for an artist to be paid in a payout batch (env CHORUS_PRO_PAYOUT_THRESHOLD)")
+		fs.StringVar(&c.ProDebtorName, "pro-debtor-name", "", "name of the site's bank account that PRO payouts are paid from (env CHORUS_PRO_DEBTOR_NAME)")
+		fs.StringVar(&c.ProDebtorIBAN, "pro-debtor-iban", "", "IBAN of that account (env CHORUS_PRO_DEBTOR_IBAN)")
+		fs.StringVar(&c.ProDebtorBIC, "pro-debtor-bic", "", "BIC of that account's bank (env CHORUS_PRO_DEBTOR_BIC)")
 		fs.StringVar(&c.Google.ClientID, "google-client-id", "", "enables sign-in with Google (env CHORUS_GOOGLE_CLIENT_ID)")
 		fs.StringVar(&c.Google.ClientSecret, "google-client-secret", "", "(env CHORUS_GOOGLE_CLIENT_SECRET)")
 		fs.StringVar(&c.Facebook.ClientID, "facebook-client-id", "", "enables sign-in with Facebook (env CHORUS_FACEBOOK_CLIENT_ID)")
@@ -159,6 +183,13 @@ var envNames = map[string]string{
 	"ffmpeg":           "CHORUS_FFMPEG",
 	"ffprobe":          "CHORUS_FFPROBE",
 	"max-upload-bytes": "CHORUS_MAX_UPLOAD_BYTES",
+
+	"pro-keyset-file":      "CHORUS_PRO_KEYSET_FILE",
+	"pro-artist-share":     "CHORUS_PRO_ARTIST_SHARE",
+	"pro-payout-threshold": "CHORUS_PRO_PAYOUT_THRESHOLD",
+	"pro-debtor-name":      "CHORUS_PRO_DEBTOR_NAME",
+	"pro-debtor-iban":      "CHORUS_PRO_DEBTOR_IBAN",
+	"pro-debtor-bic":       "CHORUS_PRO_DEBTOR_BIC",
 
 	"smtp-url":                 "CHORUS_SMTP_URL",
 	"mail-from":                "CHORUS_MAIL_FROM",
@@ -274,6 +305,29 @@ func (c *Config) finish(server bool) error {
 		if c.ErasureGrace < time.Second || c.ErasureGrace > 90*24*time.Hour {
 			bad("erasure-grace", "must be between 1s and 2160h (90 days), got %s", c.ErasureGrace)
 		}
+		if c.ProArtistShare < 0 || c.ProArtistShare > 100 {
+			bad("pro-artist-share", "must be a percentage from 0 to 100, got %d", c.ProArtistShare)
+		}
+		if c.ProPayoutThreshold < 1 {
+			bad("pro-payout-threshold", "must be at least 1 cent, got %d", c.ProPayoutThreshold)
+		}
+		if c.ProDebtorIBAN != "" {
+			if iban, err := money.ValidateIBAN(c.ProDebtorIBAN); err != nil {
+				bad("pro-debtor-iban", "%v", err)
+			} else {
+				c.ProDebtorIBAN = iban
+			}
+		}
+		if c.ProDebtorBIC != "" {
+			if bic, err := money.ValidateBIC(c.ProDebtorBIC); err != nil {
+				bad("pro-debtor-bic", "%v", err)
+			} else {
+				c.ProDebtorBIC = bic
+			}
+		}
+		if (c.ProDebtorName == "") != (c.ProDebtorIBAN == "") || (c.ProDebtorIBAN == "") != (c.ProDebtorBIC == "") {
+			bad("pro-debtor-iban", "--pro-debtor-name, --pro-debtor-iban and --pro-debtor-bic go together")
+		}
 		for _, p := range []struct {
 			name string
 			cfg  ProviderConfig
@@ -312,6 +366,16 @@ func (c Config) SQLitePath() string {
 		return p
 	}
 	return filepath.Join(c.DataDir, "chorus.db")
+}
+
+// ProKeyset is the PRO keyset file, and whether Chorus may create it
+// there: only at the default place, never at a path the operator named
+// (a missing named file is a mistake to report, not to paper over).
+func (c Config) ProKeyset() (path string, create bool) {
+	if c.ProKeysetFile != "" {
+		return c.ProKeysetFile, false
+	}
+	return filepath.Join(c.DataDir, "pro-keyset.json"), true
 }
 
 // TempDir is where uploads are staged before they are acknowledged.

@@ -166,3 +166,10 @@ func SEPACountry(c string) bool {
 	}
 	return false
 }
+
+// KnownCountry reports whether c is an ISO 3166-1 alpha-2 code Chorus
+// knows: a country with IBANs, or one of the few others listed.
+func KnownCountry(c string) bool {
+	_, ok := ibanLengths[c]
+	return ok || isoCountry(c)
+}

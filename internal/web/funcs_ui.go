@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"chorus/internal/chorus"
+	"chorus/internal/money"
 )
 
 // Template helpers of the page design. They return plain strings and
@@ -24,6 +25,7 @@ func init() {
 	funcs["year"] = func(t time.Time) int { return t.Year() }
 	funcs["seconds"] = func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 	funcs["dict"] = dict
+	funcs["money"] = money.FormatMinor // cents as "12.34"
 }
 
 // initials are the first letters of the first two words of s, upper-cased,

@@ -24,6 +24,7 @@ import (
 	"chorus/internal/chorus"
 	"chorus/internal/files"
 	"chorus/internal/mail"
+	"chorus/internal/pro"
 	"chorus/internal/publishing"
 	"chorus/internal/ratelimit"
 	"chorus/internal/signin"
@@ -63,6 +64,11 @@ type Deps struct {
 	// SignIn are the enabled third-party sign-in providers, in the order
 	// of their buttons; none offers password login only.
 	SignIn []signin.Provider
+	// Vault encrypts and decrypts PRO bank details and tax ids.
+	Vault *pro.Vault
+	// Pro are the terms of Chorus PRO on this site.
+	Pro ProSettings
+
 	// Now is the clock of two-factor codes and pending logins; time.Now
 	// when nil. Tests set it, with DB.SetClock, to control time.
 	Now func() time.Time
@@ -90,6 +96,9 @@ type Server struct {
 func New(d Deps) (*Server, error) {
 	if d.Mail == nil {
 		return nil, errors.New("web: Deps.Mail is required (sign-up sends a verification link)")
+	}
+	if d.Vault == nil {
+		return nil, errors.New("web: Deps.Vault is required (PRO bank details are encrypted)")
 	}
 	s := &Server{Deps: d, passwordSlots: make(chan struct{}, max(2, runtime.NumCPU()))}
 	if s.Logger == nil {
