@@ -34,7 +34,7 @@ const (
 // they already accepted the current agreement. It returns the cleaned
 // application, or a *chorus.InvalidError naming each field at fault.
 func (a Application) Check(joined, agreed bool) (Application, error) {
-	inv := &chorus.InvalidError{Message: "Nothing was saved: please correct the fields below."}
+	inv := &chorus.InvalidError{}
 	a.LegalName = chorus.CleanText(a.LegalName, MaxLegalName+1, false)
 	a.Address = chorus.CleanText(a.Address, MaxAddress+1, true)
 	a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
@@ -95,6 +95,9 @@ func (a Application) Check(joined, agreed bool) (Application, error) {
 	}
 	if !agreed && a.Accepted != AgreementVersion {
 		inv.Add("accept", "Read and accept the distribution agreement to join.")
+	}
+	if len(inv.Fields) > 0 {
+		inv.Message = "Nothing was saved: please correct the fields below."
 	}
 	return a, inv.Err()
 }

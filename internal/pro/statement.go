@@ -131,5 +131,4 @@ func ParseMonth(s string) (from, to time.Time, ok bool) {
 	return from, from.AddDate(0, 1, 0), true
 }
 
-
 func dateUTC(y, m int) time.Time { return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC) }
