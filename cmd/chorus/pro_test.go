@@ -136,6 +136,9 @@ func TestPROJoinSellPayOut(t *testing.T) {
 				t.Error("the PRO page shows the IBAN unmasked")
 			}
 
+			_, page = ana.get("/settings/data")
+			mustContain(t, "your data page", page, "PRO bank details", "FR76 •••• 0189", `href="/studio/pro/bank/remove"`, "PRO payouts pause", "Ana Lima SARL")
+
 			// Line 1: opting in the catalogue, out and in again.
 			sellable := func() bool {
 				_, ok, err := db.ProSellable(ctx, trackID, pro.AgreementVersion)
