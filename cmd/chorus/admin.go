@@ -23,6 +23,8 @@ Commands:
   set-role USERNAME ROLE             give a member a role: member, artist, moderator, admin
   suspend USERNAME [--reason TEXT]   stop a member from logging in and end their sessions
   unsuspend USERNAME                 let a suspended member log in again
+  rotate-keys                        add a key to the PRO keyset, make it primary, and re-encrypt
+                                     every bank detail and tax id with it
   jobs [--state STATE] [--limit N]   list background jobs, newest first, with their last error
                                      (states: available, running, retryable, scheduled, completed, cancelled, discarded)
 `
@@ -43,6 +45,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		return adminCreateUser(ctx, args[1:], getenv, stdout, stderr)
 	case "members":
 		return adminMembers(ctx, args[1:], getenv, stdout, stderr)
+	case "rotate-keys":
+		return adminRotateKeys(ctx, args[1:], getenv, stdout, stderr)
 	case "set-role", "suspend", "unsuspend":
 		return adminMemberCommand(ctx, args[0], args[1:], getenv, stdout, stderr)
 	}

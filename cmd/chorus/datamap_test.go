@@ -27,7 +27,7 @@ func renderedFields(t *testing.T, body []byte) map[string][2]string {
 	return out
 }
 
-// TestFormsSayWhatTheDataMapSays checks that the sign-up and profile forms
+// TestFormsSayWhatTheDataMapSays checks that the sign-up, profile and PRO forms
 // label each field required or optional, and explain why it is asked, in
 // the words of the data map's declaration of the column it is stored in.
 func TestFormsSayWhatTheDataMapSays(t *testing.T) {
@@ -38,7 +38,11 @@ func TestFormsSayWhatTheDataMapSays(t *testing.T) {
 				t.Helper()
 				got := renderedFields(t, body)
 				for field, column := range fields {
-					c := datamap.Field("members", column)
+					table := "members"
+					if page == "/studio/pro" {
+						table = "pro_members"
+					}
+					c := datamap.Field(table, column)
 					want := [2]string{"optional", c.Why}
 					if c.Mandatory != "" {
 						want[0] = "required"
@@ -61,6 +65,13 @@ func TestFormsSayWhatTheDataMapSays(t *testing.T) {
 				t.Fatalf("profile form: %d", resp.StatusCode)
 			}
 			check("/settings/profile", body, map[string]string{"real_name": "real_name", "location": "location", "bio": "bio", "links": "links", "picture": "picture_key"})
+
+			c.verifyEmail("formreader@example.org")
+			resp, body = c.get("/studio/pro")
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("PRO form: %d", resp.StatusCode)
+			}
+			check("/studio/pro", body, map[string]string{"legal_name": "legal_name", "address": "address", "country": "country", "iban": "iban", "bic": "bic"})
 		})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"chorus/internal/auth"
 	"chorus/internal/datamap"
 	"chorus/internal/notify"
+	"chorus/internal/pro"
 	"chorus/internal/store"
 	"chorus/internal/store/storetest"
 )
@@ -138,7 +139,8 @@ func TestErasureLeavesNothing(t *testing.T) {
 		"Quillon Ensemble", "ensemble-bio-quillon", "Quillon Anthem", "Quillon Sessions", "quillongenre", "quillon-original",
 		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id",
 		"quillonsearchword", "quillon-reply-event", "quillon-digest-event",
-		"quillon-comment-words", "quillon-reply-words", "quillon-review-words", "Quillon Playlist", "quillon-request-text"}
+		"quillon-comment-words", "quillon-reply-words", "quillon-review-words", "Quillon Playlist", "quillon-request-text",
+		"Quillon Legal SARL", "quillon-street"}
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -226,6 +228,15 @@ func TestErasureLeavesNothing(t *testing.T) {
 			if resp, body := bystander.postForm("/follows", url.Values{"kind": {"member"}, "id": {fmt.Sprint(quillonID)}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("follow back: %d %s", resp.StatusCode, body)
 			}
+			// Chorus PRO: legal identity and bank details, the catalogue
+			// offered, a decryption logged, and a sale in the books.
+			if resp, body := c.postForm("/studio/pro/join", url.Values{"legal_name": {"Quillon Legal SARL"}, "address": {"7 quillon-street"}, "country": {"FR"},
+				"entity_kind": {"company"}, "vat_id": {"FR40303265045"}, "iban": {"FR7630006000011234567890189"}, "bic": {"BNPAFRPP"},
+				"accept": {"yes"}, "agreement": {pro.AgreementVersion}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("join PRO: %d %s", resp.StatusCode, body)
+			}
+			c.postForm("/studio/pro/tracks", url.Values{"track": {fmt.Sprint(up.Results[0].TrackID)}})
+			c.postForm("/studio/pro/reveal", nil)
 
 			// Two-factor authentication, with its recovery codes.
 			c.postForm("/settings/security/setup", nil)
@@ -300,6 +311,9 @@ func TestErasureLeavesNothing(t *testing.T) {
 			if resp, body := admin.get("/admin/requests/1"); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "quillon-request-text") {
 				t.Fatalf("admin reading the request: %d", resp.StatusCode)
 			}
+			if _, err := db.PostSale(ctx, store.Sale{Reference: "quillon-order", Currency: "EUR", ArtistShare: 5000, Lines: []store.SaleLine{{MemberID: member.ID, Amount: 1234}}}); err != nil {
+				t.Fatal(err)
+			}
 
 			// Before: every marker is somewhere, or the search below proves nothing.
 			before := append(scanDatabase(t, db, markers), func() []hit { h, _ := scanFiles(t, srv.DataDir, markers); return h }()...)
@@ -373,6 +387,17 @@ func TestErasureLeavesNothing(t *testing.T) {
 			}
 			if resp, _ := newClient(t, srv.URL).get("/search?q=quillon"); resp.StatusCode != http.StatusOK {
 				t.Errorf("search after erasure: %d", resp.StatusCode)
+			}
+			// The books stay whole: the sale is still there, balanced, under
+			// the bookkeeping obligation; the bank details are gone.
+			if b, err := db.Balance(ctx, member.ID, "EUR"); err != nil || b != 617 {
+				t.Errorf("the erased member's payable account: %d %v, want the 617 kept in the books", b, err)
+			}
+			if bad, err := db.UnbalancedTransactions(ctx); err != nil || len(bad) > 0 {
+				t.Errorf("unbalanced books after erasure: %v %v", bad, err)
+			}
+			if _, err := db.ProMember(ctx, member.ID); err == nil {
+				t.Error("the PRO details (bank account, tax id) survived erasure")
 			}
 		})
 	}

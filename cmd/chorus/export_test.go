@@ -16,6 +16,7 @@ import (
 
 	"chorus/internal/datamap"
 	"chorus/internal/export"
+	"chorus/internal/pro"
 	"chorus/internal/store/storetest"
 )
 
@@ -39,6 +40,14 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 			resp, reply := c.upload(0, uploadFile{"first-light.flac", audio})
 			if resp.StatusCode != http.StatusOK || len(reply.Results) != 1 || reply.Results[0].TrackID == 0 {
 				t.Fatalf("upload: %d %+v", resp.StatusCode, reply)
+			}
+			// PRO details: the export gives the masked IBAN, never the full
+			// bank details or VAT number (kept encrypted; the member sees them
+			// in full on the PRO page, where each showing is logged).
+			if resp, body := c.postForm("/studio/pro/join", url.Values{"legal_name": {"Ana Lima SARL"}, "address": {"1 rue de la Paix"}, "country": {"FR"},
+				"entity_kind": {"company"}, "vat_id": {"FR40303265045"}, "iban": {"FR7630006000011234567890189"}, "bic": {"BNPAFRPP"},
+				"accept": {"yes"}, "agreement": {pro.AgreementVersion}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("join PRO: %d %s", resp.StatusCode, body)
 			}
 			other := signUp(t, srv.URL, "bruno")
 			other.verifyEmail("bruno@example.org")
@@ -115,6 +124,16 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 			mustContain(t, "tracks table", entries[export.TableFile("tracks")], "title", "First Light")
 			mustContain(t, "browsing history", entries[export.CategoryFile(datamap.Browsing)], `"table":"analytics_events"`, `"query":"tonesearchword"`)
 			mustContain(t, "events table", entries[export.TableFile("analytics_events")], "tonesearchword")
+			mustContain(t, "bank account category", entries[export.CategoryFile(datamap.BankAccount)], `"iban_masked":"FR76 •••• 0189"`)
+			mustContain(t, "name category", entries[export.CategoryFile(datamap.Name)], `"legal_name":"Ana Lima SARL"`)
+			mustContain(t, "address category", entries[export.CategoryFile(datamap.PostalAddress)], "1 rue de la Paix")
+			for name, b := range entries {
+				for _, secret := range []string{"30006000011234567890189", "3000 6000 0112", "FR40303265045", "BNPAFRPP"} {
+					if strings.Contains(string(b), secret) {
+						t.Errorf("%s holds the bank details or VAT number in full (%s)", name, secret)
+					}
+				}
+			}
 			for name, b := range entries {
 				if strings.Contains(string(b), "bruno") {
 					t.Errorf("%s holds another member's data", name)

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"chorus/internal/pro"
 	"chorus/internal/store/storetest"
 )
 
@@ -131,7 +132,14 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 			}
 			legalPath := resp.Header.Get("Location")
 
-			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath),
+			// A PRO member, so that the PRO page shows every form of a member
+			// who joined, and the removal of bank details has its page.
+			if resp, body := c.postForm("/studio/pro/join", url.Values{"legal_name": {"Hostile SARL"}, "address": {"1 rue"}, "country": {"FR"},
+				"entity_kind": {"individual"}, "iban": {"FR7630006000011234567890189"}, "bic": {"BNPAFRPP"}, "accept": {"yes"}, "agreement": {pro.AgreementVersion}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("join PRO: %d %s", resp.StatusCode, body)
+			}
+
+			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath), "/studio/pro", "/studio/pro/bank/remove", "/admin/pro/payouts",
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
 				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe,

@@ -38,7 +38,7 @@ Usage:
   chorus migrate [flags]                 bring the database schema up to date
   chorus admin   create-user --email E --username U --role admin
                                          create an account, such as the first admin
-  chorus admin   members|set-role|suspend|unsuspend|jobs
+  chorus admin   members|set-role|suspend|unsuspend|jobs|rotate-keys
                                          manage members and background jobs ("chorus admin --help")
 
 Run "chorus COMMAND --help" for the flags of a command. Every flag can also be

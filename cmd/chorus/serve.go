@@ -19,6 +19,7 @@ import (
 	"chorus/internal/export"
 	"chorus/internal/mail"
 	"chorus/internal/notify"
+	"chorus/internal/pro"
 	"chorus/internal/ratelimit"
 	"chorus/internal/store"
 	"chorus/internal/web"
@@ -67,6 +68,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	d.exporter = &export.Service{DB: d.db, Files: d.files, Mail: d.mailer, BaseURL: cfg.BaseURL, TempDir: cfg.TempDir(),
 		Logger: logger.With("component", "export")}
 	notifier := &notify.Service{DB: d.db, Mail: d.mailer, BaseURL: cfg.BaseURL, Logger: logger.With("component", "notify")}
+	vault, err := openVault(cfg, stdout, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	svc, queue, err := d.publishing(cfg, cfg.Workers)
 	if err != nil {
 		ln.Close()
@@ -76,7 +82,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer ingester.Close() // commits what is queued; a second Close is harmless
 	srv, err := web.New(web.Deps{Analytics: ingester, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
-		ErasureGrace: cfg.ErasureGrace, Notify: notifier})
+		ErasureGrace: cfg.ErasureGrace, Notify: notifier, Vault: vault,
+		Pro: web.ProSettings{ArtistShare: cfg.ProArtistShare, PayoutThreshold: cfg.ProPayoutThreshold,
+			Debtor: pro.Debtor{Name: cfg.ProDebtorName, IBAN: cfg.ProDebtorIBAN, BIC: cfg.ProDebtorBIC}}})
 	if err != nil {
 		ln.Close()
 		return err
@@ -204,4 +212,20 @@ func registerProcessors(ctx context.Context, db *store.DB, cfg config.Config, lo
 		logger.Info("the SMTP relay is registered as a processor; check its country on /admin/processors", "host", st.Host)
 	}
 	return nil
+}
+
+// openVault opens the PRO keyset, making one at the default place on
+// first start and saying so: without that file, PRO bank details and tax
+// ids cannot be read, so it must be backed up.
+func openVault(cfg config.Config, stdout io.Writer, logger *slog.Logger) (*pro.Vault, error) {
+	path, create := cfg.ProKeyset()
+	v, created, err := pro.OpenVault(path, create)
+	if err != nil {
+		return nil, fmt.Errorf("%w (set --pro-keyset-file, or leave it empty to use %s)", err, filepath.Join(cfg.DataDir, "pro-keyset.json"))
+	}
+	if created {
+		fmt.Fprintf(stdout, "Made a new PRO keyset at %s (mode 0600). Back it up: without it, PRO bank details cannot be read.\n", path)
+		logger.Info("made a new PRO keyset", "path", path)
+	}
+	return v, nil
 }

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chorus/internal/money"
 )
 
 // Config is everything a Chorus process needs to know about its surroundings.
@@ -80,6 +82,18 @@ type Config struct {
 	// NewsletterRate is how many newsletter messages a minute are handed
 	// to the outbox, so that a relay's sending limits are kept.
 	NewsletterRate int
+	// ProKeysetFile is the Tink keyset (JSON, mode 0600) that encrypts PRO
+	// bank details and tax ids; empty means DataDir/pro-keyset.json, made
+	// on first start.
+	ProKeysetFile string
+	// ProArtistShare is the artist's share of a PRO sale, in percent.
+	ProArtistShare int
+	// ProPayoutThreshold is the least amount, in cents, an artist must be
+	// owed to be paid in the next payout batch.
+	ProPayoutThreshold int64
+	// ProDebtor is the site's own bank account that payouts are paid from,
+	// named in the payout files; payouts cannot be made without it.
+	ProDebtorName, ProDebtorIBAN, ProDebtorBIC string
 
 	// Sign-in providers, each enabled when its client id is set.
 	Google, Facebook, Twitter ProviderConfig
@@ -119,6 +133,9 @@ func Defaults() Config {
 		AnalyticsRetention: 395 * 24 * time.Hour, // 13 months
 		SecurityLogDays:    7,
 		NewsletterRate:     120,
+
+		ProArtistShare:     50,
+		ProPayoutThreshold: 5000,
 	}
 }
 
@@ -139,6 +156,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 	fs.DurationVar(&c.JobTimeout, "job-timeout", d.JobTimeout, "longest one attempt of a background job may run (env CHORUS_JOB_TIMEOUT)")
 	fs.StringVar(&c.FFmpeg, "ffmpeg", d.FFmpeg, "ffmpeg binary (env CHORUS_FFMPEG)")
 	fs.StringVar(&c.FFprobe, "ffprobe", d.FFprobe, "ffprobe binary (env CHORUS_FFPROBE)")
+	fs.StringVar(&c.ProKeysetFile, "pro-keyset-file", "", "Tink keyset that encrypts PRO bank details and tax ids (env CHORUS_PRO_KEYSET_FILE; default DATA/pro-keyset.json, made on first start with mode 0600)")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", d.MaxUploadBytes, "largest accepted audio file in bytes (env CHORUS_MAX_UPLOAD_BYTES)")
 	if opt.Server {
 		fs.StringVar(&c.Addr, "addr", d.Addr, "listen address host:port; port 0 picks a free port (env CHORUS_ADDR)")
@@ -151,6 +169,11 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.IntVar(&c.SecurityLogDays, "security-log-days", d.SecurityLogDays, "days the security log keeps full IP addresses (env CHORUS_SECURITY_LOG_DAYS)")
 		fs.IntVar(&c.NewsletterRate, "newsletter-rate", d.NewsletterRate, "newsletter messages sent a minute, at most (env CHORUS_NEWSLETTER_RATE)")
 		fs.BoolVar(&c.ReserveErasedUsernames, "reserve-erased-usernames", false, "keep the usernames of erased accounts from being registered again (env CHORUS_RESERVE_ERASED_USERNAMES)")
+		fs.IntVar(&c.ProArtistShare, "pro-artist-share", d.ProArtistShare, "the artist's share of each PRO sale, in percent (env CHORUS_PRO_ARTIST_SHARE)")
+		fs.Int64Var(&c.ProPayoutThreshold, "pro-payout-threshold", d.ProPayoutThreshold, "least amount owed, in cents, for an artist to be paid in a payout batch (env CHORUS_PRO_PAYOUT_THRESHOLD)")
+		fs.StringVar(&c.ProDebtorName, "pro-debtor-name", "", "name of the site's bank account that PRO payouts are paid from (env CHORUS_PRO_DEBTOR_NAME)")
+		fs.StringVar(&c.ProDebtorIBAN, "pro-debtor-iban", "", "IBAN of that account (env CHORUS_PRO_DEBTOR_IBAN)")
+		fs.StringVar(&c.ProDebtorBIC, "pro-debtor-bic", "", "BIC of that account's bank (env CHORUS_PRO_DEBTOR_BIC)")
 		fs.StringVar(&c.Google.ClientID, "google-client-id", "", "enables sign-in with Google (env CHORUS_GOOGLE_CLIENT_ID)")
 		fs.StringVar(&c.Google.ClientSecret, "google-client-secret", "", "(env CHORUS_GOOGLE_CLIENT_SECRET)")
 		fs.StringVar(&c.Facebook.ClientID, "facebook-client-id", "", "enables sign-in with Facebook (env CHORUS_FACEBOOK_CLIENT_ID)")
@@ -180,6 +203,13 @@ var envNames = map[string]string{
 	"ffmpeg":           "CHORUS_FFMPEG",
 	"ffprobe":          "CHORUS_FFPROBE",
 	"max-upload-bytes": "CHORUS_MAX_UPLOAD_BYTES",
+
+	"pro-keyset-file":      "CHORUS_PRO_KEYSET_FILE",
+	"pro-artist-share":     "CHORUS_PRO_ARTIST_SHARE",
+	"pro-payout-threshold": "CHORUS_PRO_PAYOUT_THRESHOLD",
+	"pro-debtor-name":      "CHORUS_PRO_DEBTOR_NAME",
+	"pro-debtor-iban":      "CHORUS_PRO_DEBTOR_IBAN",
+	"pro-debtor-bic":       "CHORUS_PRO_DEBTOR_BIC",
 
 	"smtp-url":                 "CHORUS_SMTP_URL",
 	"smtp-country":             "CHORUS_SMTP_COUNTRY",
@@ -308,6 +338,29 @@ func (c *Config) finish(server bool) error {
 		if c.SecurityLogDays < 1 || c.SecurityLogDays > 90 {
 			bad("security-log-days", "must be between 1 and 90, got %d", c.SecurityLogDays)
 		}
+		if c.ProArtistShare < 0 || c.ProArtistShare > 100 {
+			bad("pro-artist-share", "must be a percentage from 0 to 100, got %d", c.ProArtistShare)
+		}
+		if c.ProPayoutThreshold < 1 {
+			bad("pro-payout-threshold", "must be at least 1 cent, got %d", c.ProPayoutThreshold)
+		}
+		if c.ProDebtorIBAN != "" {
+			if iban, err := money.ValidateIBAN(c.ProDebtorIBAN); err != nil {
+				bad("pro-debtor-iban", "%v", err)
+			} else {
+				c.ProDebtorIBAN = iban
+			}
+		}
+		if c.ProDebtorBIC != "" {
+			if bic, err := money.ValidateBIC(c.ProDebtorBIC); err != nil {
+				bad("pro-debtor-bic", "%v", err)
+			} else {
+				c.ProDebtorBIC = bic
+			}
+		}
+		if (c.ProDebtorName == "") != (c.ProDebtorIBAN == "") || (c.ProDebtorIBAN == "") != (c.ProDebtorBIC == "") {
+			bad("pro-debtor-iban", "--pro-debtor-name, --pro-debtor-iban and --pro-debtor-bic go together")
+		}
 		for _, p := range []struct {
 			name string
 			cfg  ProviderConfig
@@ -351,6 +404,16 @@ func (c Config) SQLitePath() string {
 		return p
 	}
 	return filepath.Join(c.DataDir, "chorus.db")
+}
+
+// ProKeyset is the PRO keyset file, and whether Chorus may create it
+// there: only at the default place, never at a path the operator named
+// (a missing named file is a mistake to report, not to paper over).
+func (c Config) ProKeyset() (path string, create bool) {
+	if c.ProKeysetFile != "" {
+		return c.ProKeysetFile, false
+	}
+	return filepath.Join(c.DataDir, "pro-keyset.json"), true
 }
 
 // TempDir is where uploads are staged before they are acknowledged.

@@ -46,6 +46,15 @@ const (
 	PrivacyChoices Category = "user.privacy_preferences"
 	// Pseudonym is a random id that stands for a visitor (Fides: user.unique_id.pseudonymous).
 	Pseudonym Category = "user.unique_id.pseudonymous"
+	// PostalAddress is a postal address (Fides: user.contact.address).
+	PostalAddress Category = "user.contact.address"
+	// Country is the country of an address (Fides: user.contact.address.country).
+	Country Category = "user.contact.address.country"
+	// TaxID is a VAT or tax identification number, an id issued by a
+	// government (Fides: user.government_id).
+	TaxID Category = "user.government_id"
+	// Financial is money owed to or paid to a member (Fides: user.financial).
+	Financial Category = "user.financial"
 )
 
 // Purpose is why Chorus holds a piece of data (GDPR Art. 5(1)(b)); the
@@ -76,6 +85,14 @@ const (
 	Analytics Purpose = "count how the site is used and publish aggregated statistics (linked to you only with your consent)"
 	// Investigating abuse and attacks needs the full address for a few days.
 	Security Purpose = "investigate abuse of and attacks on the site"
+	// Chorus PRO: selling licences of an artist's music and paying them
+	// ("mandatory, notably in order to be able to join our commercial
+	// programs", §1).
+	PayArtists Purpose = "sell PRO licences of your music, pay you your share and send you statements"
+	// Keeping the books of PRO money, as accounting law requires.
+	Bookkeeping Purpose = "keep the accounts of PRO sales and payouts, as accounting law requires"
+	// Recording who saw a member's bank details or tax id, and why.
+	AuditAccess Purpose = "record every time your bank details or tax id are shown in full, by whom and why"
 )
 
 // Visibility says who can see a piece of data.
@@ -103,6 +120,9 @@ const (
 	// ObjectStore keeps stored files when --blob-url names an S3-compatible
 	// store; by default they stay on the site's own disk.
 	ObjectStore Processor = "the object store set with --blob-url, when one is set"
+	// Bank is the site's bank, which receives the SEPA payout files an
+	// admin uploads to it.
+	Bank Processor = "the site's bank, which receives the payout files an admin uploads to it"
 )
 
 // Action is what erasure does to a value.

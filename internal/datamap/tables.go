@@ -78,6 +78,7 @@ var Tables = slices.Concat(
 	policyTables,
 	communityTables,
 	requestsTables,
+	proTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue

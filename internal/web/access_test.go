@@ -15,7 +15,7 @@ import (
 
 func TestRequireRoleAndSecondFactor(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		s, err := New(Deps{DB: db, BaseURL: "http://chorus.test", Mail: testMail(t, db, "http://chorus.test")})
+		s, err := New(Deps{DB: db, BaseURL: "http://chorus.test", Mail: testMail(t, db, "http://chorus.test"), Vault: testVault(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

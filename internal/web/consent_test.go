@@ -20,7 +20,7 @@ import (
 // choice at login and then changes it.
 func TestConsented(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		srv, err := New(Deps{DB: db, BaseURL: "http://127.0.0.1", Mail: testMail(t, db, "http://127.0.0.1")})
+		srv, err := New(Deps{DB: db, BaseURL: "http://127.0.0.1", Mail: testMail(t, db, "http://127.0.0.1"), Vault: testVault(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"chorus/internal/chorus"
+	"chorus/internal/money"
 )
 
 // Template helpers of the page design. They return plain strings and
@@ -28,6 +29,7 @@ func init() {
 	// scores are the review scores, best first (chorus.Review.Score).
 	funcs["scores"] = func() []int { return []int{5, 4, 3, 2, 1} }
 	funcs["has"] = slices.Contains[[]string, string]
+	funcs["money"] = money.FormatMinor // cents as "12.34"
 }
 
 // initials are the first letters of the first two words of s, upper-cased,

@@ -1,10 +1,12 @@
 package web
 
 import (
+	"path/filepath"
 	"testing"
 
 	"chorus/internal/jobs"
 	"chorus/internal/mail"
+	"chorus/internal/pro"
 	"chorus/internal/store"
 )
 
@@ -21,4 +23,14 @@ func testMail(t *testing.T, db *store.DB, baseURL string) *mail.Service {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// testVault is a PRO vault with a fresh keyset of its own.
+func testVault(t *testing.T) *pro.Vault {
+	t.Helper()
+	v, _, err := pro.OpenVault(filepath.Join(t.TempDir(), "pro-keyset.json"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

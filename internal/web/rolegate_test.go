@@ -15,7 +15,7 @@ import (
 // page: lower roles get 403, higher ones the page, visitors the login page.
 func TestRoleGate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		srv, err := New(Deps{DB: db, BaseURL: "http://127.0.0.1", Mail: testMail(t, db, "http://127.0.0.1")})
+		srv, err := New(Deps{DB: db, BaseURL: "http://127.0.0.1", Mail: testMail(t, db, "http://127.0.0.1"), Vault: testVault(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

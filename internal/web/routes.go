@@ -151,7 +151,21 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /studio/tracks/{id}/delete", s.h(s.requireMember(s.deleteTrack)))
 	mux.Handle("POST /studio/publish", s.h(s.requireVerified(s.bulkPublish)))
 
+	// Chorus PRO: the artist's programme, under their studio.
+	mux.Handle("GET /studio/pro", s.h(s.requireVerified(s.proPage)))
+	mux.Handle("POST /studio/pro/join", s.h(s.requireVerified(s.proJoin)))
+	mux.Handle("POST /studio/pro/tracks", s.h(s.requireVerified(s.proTracksSave)))
+	mux.Handle("POST /studio/pro/selling", s.h(s.requireVerified(s.proSelling)))
+	mux.Handle("POST /studio/pro/reveal", s.h(s.requireVerified(s.proReveal)))
+	mux.Handle("GET /studio/pro/bank/remove", s.h(s.requireVerified(s.proBankRemovePage)))
+	mux.Handle("POST /studio/pro/bank/remove", s.h(s.requireVerified(s.proBankRemove)))
+	mux.Handle("GET /studio/pro/statements/{month}/{format}", s.h(s.requireVerified(s.proStatement)))
+
 	// Administration.
+	mux.Handle("GET /admin/pro/payouts", s.h(s.requireRole(chorus.RoleAdmin, s.adminPayouts)))
+	mux.Handle("POST /admin/pro/payouts", s.h(s.requireRole(chorus.RoleAdmin, s.adminCreatePayouts)))
+	mux.Handle("GET /admin/pro/payouts/{id}/file", s.h(s.requireRole(chorus.RoleAdmin, s.adminPayoutFile)))
+	mux.Handle("POST /admin/pro/payouts/{id}/paid", s.h(s.requireRole(chorus.RoleAdmin, s.adminPayoutPaid)))
 	mux.Handle("GET /admin/mail", s.h(s.requireRole(chorus.RoleAdmin, s.adminMail)))
 	mux.Handle("GET /admin/mail/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailMessage)))
 	mux.Handle("GET /admin/mail/{id}/eml", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailEML)))

@@ -55,7 +55,7 @@ func newAuthEnv(t *testing.T, db *store.DB) *authEnv {
 	t.Helper()
 	clk := &authClock{t: time.Date(2031, 3, 4, 10, 0, 5, 0, time.UTC)}
 	db.SetClock(clk.Now)
-	s, err := New(Deps{DB: db, BaseURL: "http://chorus.test:8080", Now: clk.Now, Mail: testMail(t, db, "http://chorus.test:8080")})
+	s, err := New(Deps{DB: db, BaseURL: "http://chorus.test:8080", Now: clk.Now, Mail: testMail(t, db, "http://chorus.test:8080"), Vault: testVault(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"chorus/internal/files"
 	"chorus/internal/mail"
 	"chorus/internal/notify"
+	"chorus/internal/pro"
 	"chorus/internal/publishing"
 	"chorus/internal/ratelimit"
 	"chorus/internal/signin"
@@ -73,6 +74,10 @@ type Deps struct {
 	SignIn []signin.Provider
 	// Analytics commits events in batches; nil records none.
 	Analytics *analytics.Ingester
+	// Vault encrypts and decrypts PRO bank details and tax ids.
+	Vault *pro.Vault
+	// Pro are the terms of Chorus PRO on this site.
+	Pro ProSettings
 
 	// Now is the clock of two-factor codes and pending logins; time.Now
 	// when nil. Tests set it, with DB.SetClock, to control time.
@@ -106,6 +111,9 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Notify == nil {
 		d.Notify = &notify.Service{DB: d.DB, Mail: d.Mail, BaseURL: d.BaseURL, Logger: d.Logger}
+	}
+	if d.Vault == nil {
+		return nil, errors.New("web: Deps.Vault is required (PRO bank details are encrypted)")
 	}
 	s := &Server{Deps: d, passwordSlots: make(chan struct{}, max(2, runtime.NumCPU()))}
 	if s.Logger == nil {

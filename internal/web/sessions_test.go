@@ -86,7 +86,7 @@ func (b *sessionClient) login(username string) {
 // startTestServer serves a Server on db with the given timeouts.
 func startTestServer(t *testing.T, db *store.DB, idle, lifetime time.Duration) (*Server, string) {
 	t.Helper()
-	srv, err := New(Deps{DB: db, BaseURL: "http://127.0.0.1", SessionIdleTimeout: idle, SessionLifetime: lifetime, Mail: testMail(t, db, "http://127.0.0.1")})
+	srv, err := New(Deps{DB: db, BaseURL: "http://127.0.0.1", SessionIdleTimeout: idle, SessionLifetime: lifetime, Mail: testMail(t, db, "http://127.0.0.1"), Vault: testVault(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestRecentLoginHelpers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		clock := newTestClock()
 		db.SetClock(clock.now)
-		srv, err := New(Deps{DB: db, BaseURL: "http://127.0.0.1", Mail: testMail(t, db, "http://127.0.0.1")})
+		srv, err := New(Deps{DB: db, BaseURL: "http://127.0.0.1", Mail: testMail(t, db, "http://127.0.0.1"), Vault: testVault(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

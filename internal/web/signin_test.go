@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"chorus/internal/jobs"
 	"chorus/internal/mail"
+	"chorus/internal/pro"
 	"chorus/internal/signin"
 	"chorus/internal/signin/signintest"
 	"chorus/internal/store"
@@ -43,7 +45,11 @@ func startWeb(t *testing.T, db *store.DB, providers func(base string) []signin.P
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv, err := web.New(web.Deps{DB: db, BaseURL: base, SignIn: providers(base), Mail: webtestMail(t, db, base)})
+	vault, _, err := pro.OpenVault(filepath.Join(t.TempDir(), "pro-keyset.json"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Deps{DB: db, BaseURL: base, SignIn: providers(base), Mail: webtestMail(t, db, base), Vault: vault})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -207,7 +207,26 @@ func (s *Server) yourDataItems(r *http.Request, m chorus.Member) ([]dataItem, er
 	}
 	it.Value = strings.Join(it.Lines, "\n")
 	it.Note = "Each version of the privacy policy you accepted or acknowledged, and when. They are kept to prove it, until your account is deleted."
-	return append(items, it), nil
+	items = append(items, it)
+
+	pm, err := s.DB.ProMember(r.Context(), m.ID)
+	if errors.Is(err, chorus.ErrNotFound) {
+		return items, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	id := tableItem("pro_members", "legal_name", "PRO legal identity", "", "/studio/pro", "Change it on your PRO page")
+	id.Lines = append([]string{pm.LegalName}, strings.Split(pm.Address, "\n")...)
+	id.Lines = append(id.Lines, pm.Country+", paid as "+pm.EntityKind)
+	bank := tableItem("pro_members", "iban", "PRO bank details", pm.IBANMasked, "/studio/pro", "Change them on your PRO page")
+	bank.Note = "Kept encrypted and shown only masked; your PRO page shows them in full when you ask, and each showing is logged."
+	if pm.HasBank() {
+		// Deleting goes through a page that explains what it stops.
+		bank.Change, bank.ChangeLabel = "/studio/pro/bank/remove", "Delete your bank details…"
+		bank.Note += " Without them, PRO payouts pause; your balance stays."
+	}
+	return append(items, id, bank), nil
 }
 
 // tableItem is the item of a member's rows of another table, with the
