@@ -11,6 +11,7 @@ package export
 
 import (
 	"archive/zip"
+	"bufio"
 	"cmp"
 	"context"
 	"encoding/csv"
@@ -22,6 +23,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -319,8 +321,9 @@ func (s *Service) writeCategory(ctx context.Context, zw *zip.Writer, name string
 	if err != nil {
 		return err
 	}
+	bw := bufio.NewWriterSize(w, 64<<10)
 	head, _ := json.Marshal(cat)
-	fmt.Fprintf(w, "{\"category\": %s,\n\"rows\": [", head)
+	fmt.Fprintf(bw, "{\"category\": %s,\n\"rows\": [", head)
 	first := true
 	for _, t := range tables {
 		var cols []datamap.Column
@@ -333,28 +336,79 @@ func (s *Service) writeCategory(ctx context.Context, zw *zip.Writer, name string
 			continue
 		}
 		q, args := selectOf(t, cols, subject)
+		// Each row is {"table": ..., "values": {column: value, ...}},
+		// written straight to the entry: the keys are encoded once per
+		// table, and no row is held after it is written.
+		var keys [][]byte
+		tableHead := append(append([]byte(`{"table":`), jsonString(t.Name)...), `,"values":{`...)
+		var line []byte
 		err := s.DB.EachRow(ctx, q, args, func(names []string, values []any) error {
-			row := map[string]any{}
-			for i, n := range names {
-				row[n] = values[i]
+			if keys == nil {
+				for _, n := range names {
+					keys = append(keys, append(jsonString(n), ':'))
+				}
 			}
-			b, err := json.Marshal(map[string]any{"table": t.Name, "values": row})
-			if err != nil {
-				return err
-			}
-			if !first {
-				io.WriteString(w, ",")
+			line = line[:0]
+			if first {
+				line = append(line, "\n  "...)
+			} else {
+				line = append(line, ",\n  "...)
 			}
 			first = false
-			_, err = fmt.Fprintf(w, "\n  %s", b)
+			line = append(line, tableHead...)
+			for i, v := range values {
+				if i > 0 {
+					line = append(line, ',')
+				}
+				line = append(line, keys[i]...)
+				var err error
+				if line, err = appendJSON(line, v); err != nil {
+					return err
+				}
+			}
+			line = append(line, "}}"...)
+			_, err := bw.Write(line)
 			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
-	_, err = io.WriteString(w, "\n]}\n")
-	return err
+	if _, err := io.WriteString(bw, "\n]}\n"); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// jsonString encodes s as a JSON string (RFC 8259 §7).
+func jsonString(s string) []byte {
+	b, _ := json.Marshal(s) // a string always encodes
+	return b
+}
+
+// appendJSON appends the JSON encoding of a value read from the database:
+// NULL as null, numbers and booleans as such, times in RFC 3339 (UTC),
+// text as a string.
+func appendJSON(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case string:
+		return append(b, jsonString(v)...), nil
+	case time.Time:
+		b = append(b, '"')
+		b = v.UTC().AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"'), nil
+	}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, enc...), nil
 }
 
 // writeTable writes the table's exported columns of the member's rows as
@@ -456,7 +510,9 @@ func (s *Service) copyFile(ctx context.Context, zw *zip.Writer, name, key string
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(w, r)
+	// A small buffer of our own: the reader's WriteTo would take a
+	// megabyte for each file.
+	_, err = io.CopyBuffer(w, struct{ io.Reader }{r}, make([]byte, 32<<10))
 	return err
 }
 
