@@ -21,7 +21,7 @@ build:
 ## test: every test, with the race detector, in random order; database
 ## tests also run on PostgreSQL when CHORUS_TEST_POSTGRES_URL is set
 test:
-	$(GO) test -race -shuffle=on -count=1 -timeout 20m ./...
+	$(GO) test -race -shuffle=on -count=1 -timeout 45m ./...
 
 ## lint: gofmt, go vet, staticcheck, and go.mod/go.sum tidiness; runs every
 ## check and fails if any of them does
