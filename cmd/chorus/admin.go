@@ -13,7 +13,7 @@ import (
 	"chorus/internal/config"
 )
 
-const adminUsage = `Usage: chorus admin COMMAND [flags]
+var adminUsage = `Usage: chorus admin COMMAND [flags]
 
 Commands:
   create-user --email EMAIL --username NAME [--role ROLE] [--password-file FILE]
@@ -26,8 +26,14 @@ Commands:
   rotate-keys                        add a key to the PRO keyset, make it primary, and re-encrypt
                                      every bank detail and tax id with it
   jobs [--state STATE] [--limit N]   list background jobs, newest first, with their last error
-                                     (states: available, running, retryable, scheduled, completed, cancelled, discarded)
+                                     (states: ` + jobStateList + `)
 `
+
+// jobStates are the states of a background job (River's job states), as
+// chorus admin jobs --state takes them.
+var jobStates = []string{"available", "pending", "running", "retryable", "scheduled", "completed", "cancelled", "discarded"}
+
+var jobStateList = strings.Join(jobStates, ", ")
 
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -57,8 +63,8 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 func adminJobs(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var state string
 	var limit int
-	cfg, _, err := parseFlags("admin jobs", "admin jobs [flags]", args, getenv, stdout, stderr, config.Options{}, func(fs *flag.FlagSet) {
-		fs.StringVar(&state, "state", "", "only jobs in this state")
+	cfg, _, err := parseFlags("admin jobs", "admin jobs [--state STATE] [--limit N] [flags]", args, getenv, stdout, stderr, config.Options{}, func(fs *flag.FlagSet) {
+		fs.StringVar(&state, "state", "", "only jobs in this state: "+jobStateList)
 		fs.IntVar(&limit, "limit", 50, "at most this many jobs")
 	})
 	if err != nil {
@@ -67,9 +73,8 @@ func adminJobs(ctx context.Context, args []string, getenv func(string) string, s
 	if limit < 1 || limit > 10000 {
 		return fmt.Errorf("--limit must be between 1 and 10000, got %d", limit)
 	}
-	validStates := []string{"available", "running", "retryable", "scheduled", "pending", "completed", "cancelled", "discarded"}
-	if state != "" && !slices.Contains(validStates, state) {
-		return fmt.Errorf("--state %q is not a job state; use one of %s", state, strings.Join(validStates, ", "))
+	if state != "" && !slices.Contains(jobStates, state) {
+		return fmt.Errorf("--state %q is not a job state; use one of %s", state, jobStateList)
 	}
 	if !cfg.Postgres() {
 		if _, err := os.Stat(cfg.SQLitePath()); os.IsNotExist(err) {

@@ -309,7 +309,9 @@ func printSummary(w io.Writer, dataDir string, artist chorus.Artist, licenceID s
 
 // collectAudio expands folders into the audio files under them (by
 // extension, hidden files and folders skipped) in a stable order, and keeps
-// files named directly whatever their name.
+// files named directly whatever their name. A folder named through a
+// symbolic link is walked, and a link inside a folder to a file counts as
+// that file; links to folders inside are not followed (they could loop).
 func collectAudio(args []string) (paths, problems []string) {
 	seen := map[string]bool{}
 	add := func(p string) {
@@ -328,19 +330,29 @@ func collectAudio(args []string) (paths, problems []string) {
 			add(arg)
 			continue
 		}
+		root, err := filepath.EvalSymlinks(arg)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", arg, err))
+			continue
+		}
 		var found []string
-		_ = filepath.WalkDir(arg, func(p string, d fs.DirEntry, err error) error {
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				problems = append(problems, fmt.Sprintf("%s: %v", p, err))
 				return nil
 			}
-			if strings.HasPrefix(d.Name(), ".") && p != arg {
+			if strings.HasPrefix(d.Name(), ".") && p != root {
 				if d.IsDir() {
 					return filepath.SkipDir
 				}
 				return nil
 			}
-			if d.Type().IsRegular() && audioExtensions[strings.ToLower(filepath.Ext(p))] {
+			regular := d.Type().IsRegular()
+			if d.Type()&fs.ModeSymlink != 0 {
+				info, err := os.Stat(p)
+				regular = err == nil && info.Mode().IsRegular()
+			}
+			if regular && audioExtensions[strings.ToLower(filepath.Ext(p))] {
 				found = append(found, p)
 			}
 			return nil

@@ -85,6 +85,35 @@ func TestImportTwiceImportsOnce(t *testing.T) {
 	}
 }
 
+// A folder named through a symbolic link is imported, and so is a link
+// inside it to an audio file elsewhere.
+func TestImportFollowsSymbolicLinks(t *testing.T) {
+	elsewhere, library, links := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, f := range []struct {
+		path string
+		hz   int
+	}{{filepath.Join(elsewhere, "kept elsewhere.ogg"), 480}, {filepath.Join(library, "in the library.ogg"), 520}} {
+		if err := os.WriteFile(f.path, tone(t, ".ogg", 2, f.hz, nil), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "kept elsewhere.ogg"), filepath.Join(library, "linked.ogg")); err != nil {
+		t.Fatal(err)
+	}
+	music := filepath.Join(links, "Music")
+	if err := os.Symlink(library, music); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			out, errOut, err := runCLI(t, "import", "--artist", "Linked", "--license", "cc0-1.0", "--quiet", "--data", t.TempDir(), "--database-url", storetest.URL(t, d), music)
+			if err != nil || !strings.Contains(out, "Imported: 2 ") || !strings.Contains(out, "Refused: 0") {
+				t.Fatalf("import through links: %v\n%s\n%s", err, out, errOut)
+			}
+		})
+	}
+}
+
 func TestImportUsage(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

@@ -37,10 +37,18 @@ type ProcessTrackArgs struct {
 // Kind names the job in the queue table.
 func (ProcessTrackArgs) Kind() string { return "process_track" }
 
-// InsertOpts makes a track have at most one waiting or running job.
+// InsertOpts makes a track have at most one waiting or running job. A
+// finished job does not count: SQLite gives a new track the id of a
+// deleted one, and that track must be processed too.
 func (ProcessTrackArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	return river.InsertOpts{MaxAttempts: MaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: waitingOrRunning}}
 }
+
+// waitingOrRunning are the job states in which a job still has work to do
+// (River requires a unique job's states to include available, pending,
+// running and scheduled).
+var waitingOrRunning = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
 
 // TrackProcessor does the work of a ProcessTrackArgs job. Attempt counts
 // from 1; final is true on the last attempt.

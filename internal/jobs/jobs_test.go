@@ -184,3 +184,66 @@ func (f mailerFunc) SendMail(_ context.Context, id int64, _ int, _ bool) error {
 	f(id)
 	return nil
 }
+
+type processorFunc func(id int64)
+
+func (f processorFunc) ProcessTrack(_ context.Context, id int64, _ int, _ bool) error {
+	f(id)
+	return nil
+}
+
+// A finished job does not stop a new one for the same track id: SQLite
+// gives a new track the id of a deleted one, and it must be processed.
+func TestTrackIsProcessedAgainAfterItsJobFinished(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		got := make(chan int64, 4)
+		q, err := jobs.New(db, jobs.Config{Workers: 1, JobTimeout: time.Minute, Processor: processorFunc(func(id int64) { got <- id })})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer func() {
+			stop, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			_ = q.Stop(stop)
+		}()
+		var id int64
+		if err := db.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			if id, err = insertTrack(ctx, tx, "reused"); err != nil {
+				return err
+			}
+			return q.EnqueueProcessTrack(ctx, tx, id)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for round := 1; round <= 2; round++ {
+			select {
+			case processed := <-got:
+				if processed != id {
+					t.Fatalf("round %d: processed track %d, want %d", round, processed, id)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("round %d: track %d was not processed", round, id)
+			}
+			var list []jobs.JobInfo
+			for range 200 {
+				if list, _ = q.List(ctx, []string{"completed"}, 10); len(list) == round {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if len(list) != round {
+				t.Fatalf("round %d: %d completed jobs, want %d", round, len(list), round)
+			}
+			if round == 1 {
+				if err := db.Tx(ctx, func(tx *store.Tx) error { return q.EnqueueProcessTrack(ctx, tx, id) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}
