@@ -23,6 +23,12 @@ type ProSettings struct {
 	// Debtor is the site's account payouts are paid from; payout files
 	// cannot be made while its IBAN is empty.
 	Debtor pro.Debtor
+	// SellerCountry is the ISO 3166-1 code of the country the site sells
+	// from: EU businesses elsewhere buy under the reverse charge.
+	SellerCountry string
+	// Stripe takes card payments through Stripe Checkout; nil offers the
+	// invoice mode only.
+	Stripe *pro.Stripe
 }
 
 // proCurrency is the currency of PRO: payouts go by SEPA transfer, in euros.
