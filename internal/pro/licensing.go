@@ -81,7 +81,7 @@ func CheckLicensee(l store.Licensee) (store.Licensee, error) {
 // minor units, Rate in basis points.
 type Quote struct {
 	Net, Tax      int64
-	Rate          int
+	Rate          int64
 	ReverseCharge bool
 }
 
@@ -96,7 +96,7 @@ func (q Quote) Total() int64 { return q.Net + q.Tax }
 // and 196). Everyone else pays the rate of their country (art. 58 for
 // electronically supplied services to consumers); a sale outside the EU
 // has no rate set and pays none.
-func PriceFor(net int64, rate int, buyerCountry, vatID, sellerCountry string) Quote {
+func PriceFor(net, rate int64, buyerCountry, vatID, sellerCountry string) Quote {
 	_, buyerEU := money.VATPrefix(buyerCountry)
 	if buyerEU && vatID != "" && buyerCountry != sellerCountry {
 		if _, err := money.ValidateVATID(vatID); err == nil {
@@ -104,7 +104,7 @@ func PriceFor(net int64, rate int, buyerCountry, vatID, sellerCountry string) Qu
 		}
 	}
 	// rate/10000 of net, rounded half up.
-	tax := (net*int64(rate) + 5000) / 10000
+	tax := (net*rate + 5000) / 10000
 	return Quote{Net: net, Tax: tax, Rate: rate}
 }
 
@@ -265,7 +265,7 @@ func WriteInvoicePDF(w io.Writer, h DocumentHeader, o store.Order) error {
 	}
 	pdf.Ln(2)
 	para(pdf, tr, fmt.Sprintf("Net: %s %s", money.FormatMinor(o.Net), o.Currency))
-	para(pdf, tr, fmt.Sprintf("VAT (%s%%): %s %s", money.FormatMinor(int64(o.TaxRate)), money.FormatMinor(o.Tax), o.Currency))
+	para(pdf, tr, fmt.Sprintf("VAT (%s%%): %s %s", money.FormatMinor(o.TaxRate), money.FormatMinor(o.Tax), o.Currency))
 	pdf.SetFont("Helvetica", "B", 10)
 	para(pdf, tr, fmt.Sprintf("Total: %s %s", money.FormatMinor(o.Total()), o.Currency))
 	pdf.SetFont("Helvetica", "", 10)

@@ -121,7 +121,7 @@ func (s *DB) ProCatalogue(ctx context.Context, agreementVersion string, f Catalo
 // TaxRate is a country's standard VAT rate in basis points (2000 = 20%).
 type TaxRate struct {
 	Country string
-	Rate    int
+	Rate    int64
 }
 
 // TaxRates lists the rates by country.
@@ -143,8 +143,8 @@ func (s *DB) TaxRates(ctx context.Context) ([]TaxRate, error) {
 }
 
 // TaxRate returns the country's rate; chorus.ErrNotFound when none is set.
-func (s *DB) TaxRate(ctx context.Context, country string) (int, error) {
-	var r int
+func (s *DB) TaxRate(ctx context.Context, country string) (int64, error) {
+	var r int64
 	err := s.queryRow(ctx, `SELECT rate FROM pro_tax_rates WHERE country = ?`, country).Scan(&r)
 	return r, notFound(err, "tax rate")
 }
@@ -258,7 +258,7 @@ type Order struct {
 	Country       string
 	Currency      string
 	Net, Tax      int64
-	TaxRate       int
+	TaxRate       int64
 	ReverseCharge bool
 	Status        string
 	Provider      string

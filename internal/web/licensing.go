@@ -484,7 +484,7 @@ func (s *Server) adminSaveTaxRate(w http.ResponseWriter, r *http.Request) error 
 		return inv
 	}
 	if err := s.DB.Tx(r.Context(), func(tx *store.Tx) error {
-		return tx.SetTaxRate(r.Context(), store.TaxRate{Country: country, Rate: int(rate)})
+		return tx.SetTaxRate(r.Context(), store.TaxRate{Country: country, Rate: rate})
 	}); err != nil {
 		return err
 	}

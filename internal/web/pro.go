@@ -40,6 +40,8 @@ type proTrack struct {
 	Title   string
 	Artist  string
 	Offered bool
+	// Instrumental is the artist's word that the track has no vocals.
+	Instrumental bool
 }
 
 // proPage is the artist's PRO dashboard (/studio/pro): the agreement and
@@ -134,6 +136,14 @@ func (s *Server) proTracks(r *http.Request, memberID int64) ([]proTrack, error) 
 	for _, id := range offered {
 		in[id] = true
 	}
+	instrumental, err := s.DB.InstrumentalTrackIDs(r.Context(), memberID)
+	if err != nil {
+		return nil, err
+	}
+	inst := map[int64]bool{}
+	for _, id := range instrumental {
+		inst[id] = true
+	}
 	var out []proTrack
 	for _, a := range artists {
 		ts, _, err := s.DB.Tracks(r.Context(), store.TrackFilter{ArtistID: a.ID, All: true, Order: store.UploadedDesc, Limit: 500})
@@ -141,7 +151,7 @@ func (s *Server) proTracks(r *http.Request, memberID int64) ([]proTrack, error) 
 			return nil, err
 		}
 		for _, t := range ts {
-			out = append(out, proTrack{ID: t.ID, Title: t.Title, Artist: a.Name, Offered: in[t.ID]})
+			out = append(out, proTrack{ID: t.ID, Title: t.Title, Artist: a.Name, Offered: in[t.ID], Instrumental: inst[t.ID]})
 		}
 	}
 	return out, nil
@@ -237,7 +247,25 @@ func (s *Server) proTracksSave(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	catalogue := r.PostFormValue("catalogue") == "yes"
-	err := s.DB.Tx(r.Context(), func(tx *store.Tx) error { return tx.SetProTracks(r.Context(), m.ID, catalogue, ids) })
+	instrumental := map[string]bool{}
+	for _, v := range r.PostForm["instrumental"] {
+		instrumental[v] = true
+	}
+	tracks, err := s.proTracks(r, m.ID)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		if err := tx.SetProTracks(r.Context(), m.ID, catalogue, ids); err != nil {
+			return err
+		}
+		for _, t := range tracks {
+			if err := tx.SetInstrumental(r.Context(), t.ID, instrumental[strconv.FormatInt(t.ID, 10)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if errors.Is(err, chorus.ErrNotFound) {
 		return chorus.Invalid("Join PRO first: then choose which tracks it offers.")
 	}
