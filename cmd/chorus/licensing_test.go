@@ -321,9 +321,9 @@ func TestPROLicensing(t *testing.T) {
 			event, _ := json.Marshal(map[string]any{"id": "evt_1", "type": "checkout.session.completed",
 				"data": map[string]any{"object": map[string]any{"id": sessionID, "object": "checkout.session", "client_reference_id": reference, "payment_status": "paid"}}})
 			for name, sig := range map[string]string{
-				"a wrong secret": pro.SignWebhook("whsec_wrong", event, time.Now()),
+				"a wrong secret":  pro.SignWebhook("whsec_wrong", event, time.Now()),
 				"an old delivery": pro.SignWebhook(whsec, event, time.Now().Add(-10*time.Minute)),
-				"no signature":   "",
+				"no signature":    "",
 			} {
 				if st := postWebhook(t, srv.URL, event, sig); st < 400 || st >= 500 {
 					t.Errorf("a webhook with %s: %d", name, st)
