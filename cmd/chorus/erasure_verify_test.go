@@ -140,7 +140,7 @@ func TestErasureLeavesNothing(t *testing.T) {
 		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id",
 		"quillonsearchword", "quillon-reply-event", "quillon-digest-event",
 		"quillon-comment-words", "quillon-reply-words", "quillon-review-words", "Quillon Playlist", "quillon-request-text",
-		"Quillon Legal SARL", "quillon-street"}
+		"Quillon Legal SARL", "quillon-street", "Quillon Films Ltd", "quillon-billing-road", "quillon.accounts@example.net"}
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -235,8 +235,13 @@ func TestErasureLeavesNothing(t *testing.T) {
 				"accept": {"yes"}, "agreement": {pro.AgreementVersion}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("join PRO: %d %s", resp.StatusCode, body)
 			}
-			c.postForm("/studio/pro/tracks", url.Values{"track": {fmt.Sprint(up.Results[0].TrackID)}})
+			c.postForm("/studio/pro/tracks", url.Values{"track": {fmt.Sprint(up.Results[0].TrackID)}, "instrumental": {fmt.Sprint(up.Results[0].TrackID)}})
 			c.postForm("/studio/pro/reveal", nil)
+			// PRO licensing: a licensee (business) profile.
+			if resp, body := c.postForm("/pro/account", url.Values{"company": {"Quillon Films Ltd"}, "vat_id": {"DE136695976"}, "address": {"9 quillon-billing-road"},
+				"country": {"DE"}, "email": {"quillon.accounts@example.net"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("licensee account: %d %s", resp.StatusCode, body)
+			}
 
 			// Two-factor authentication, with its recovery codes.
 			c.postForm("/settings/security/setup", nil)

@@ -139,13 +139,33 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				t.Fatalf("join PRO: %d %s", resp.StatusCode, body)
 			}
 
+			// PRO licensing: the track offered, a product priced, a
+			// licensee account and an order awaiting payment, so that the
+			// catalogue, the account, the price list and the orders show
+			// their forms.
+			if resp, _ := c.postForm("/studio/pro/tracks", url.Values{"catalogue": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("offer the catalogue: %d", resp.StatusCode)
+			}
+			if resp, body := c.postForm("/admin/pro/products", url.Values{"kind": {"sync"}, "name": {"Sync"}, "tier": {"corporate"}, "price": {"10"},
+				"territory": {"Worldwide"}, "term": {"Perpetual"}, "terms": {"One video."}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("product: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := c.postForm("/pro/account", url.Values{"company": {"Hostile Films"}, "address": {"1 rue"}, "country": {"FR"}, "email": {"films@example.org"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("licensee account: %d %s", resp.StatusCode, body)
+			}
+			resp, body = c.postForm("/pro/orders", url.Values{"track": {fmt.Sprint(trackID)}, "product": {"1"}, "project": {"A film"}, "provider": {"invoice"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("order: %d %s", resp.StatusCode, body)
+			}
+
 			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath), "/studio/pro", "/studio/pro/bank/remove", "/admin/pro/payouts",
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
 				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe,
 				fmt.Sprintf("/tracks/%d", trackID), "/artists/hostile-band", "/comments/" + commentPath[1] + "/edit",
 				"/playlists", playlistPath, "/settings/community", "/members/rooty",
-				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath}
+				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath,
+				"/pro", "/pro/account", "/admin/pro/products", "/admin/pro/orders"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)

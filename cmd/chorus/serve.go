@@ -84,7 +84,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
 		ErasureGrace: cfg.ErasureGrace, Notify: notifier, Vault: vault,
 		Pro: web.ProSettings{ArtistShare: cfg.ProArtistShare, PayoutThreshold: cfg.ProPayoutThreshold,
-			Debtor: pro.Debtor{Name: cfg.ProDebtorName, IBAN: cfg.ProDebtorIBAN, BIC: cfg.ProDebtorBIC}}})
+			Debtor: pro.Debtor{Name: cfg.ProDebtorName, IBAN: cfg.ProDebtorIBAN, BIC: cfg.ProDebtorBIC}, SellerCountry: cfg.ProSellerCountry, Stripe: stripe(cfg)}})
 	if err != nil {
 		ln.Close()
 		return err
@@ -228,4 +228,14 @@ func openVault(cfg config.Config, stdout io.Writer, logger *slog.Logger) (*pro.V
 		logger.Info("made a new PRO keyset", "path", path)
 	}
 	return v, nil
+}
+
+// stripe is the Stripe Checkout adapter when Stripe is configured, nil
+// otherwise (licences are then sold by invoice only).
+func stripe(cfg config.Config) *pro.Stripe {
+	if cfg.StripeSecretKey == "" {
+		return nil
+	}
+	return &pro.Stripe{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL,
+		Client: &http.Client{Timeout: 20 * time.Second}}
 }

@@ -94,6 +94,13 @@ type Config struct {
 	// ProDebtor is the site's own bank account that payouts are paid from,
 	// named in the payout files; payouts cannot be made without it.
 	ProDebtorName, ProDebtorIBAN, ProDebtorBIC string
+	// ProSellerCountry is the ISO 3166-1 code of the country PRO sells
+	// from; EU businesses elsewhere buy under the VAT reverse charge.
+	ProSellerCountry string
+	// StripeSecretKey and StripeWebhookSecret enable card payments of PRO
+	// licences through Stripe Checkout; without them licences are sold by
+	// invoice only. StripeAPIURL is the API's base URL.
+	StripeSecretKey, StripeWebhookSecret, StripeAPIURL string
 
 	// Sign-in providers, each enabled when its client id is set.
 	Google, Facebook, Twitter ProviderConfig
@@ -136,6 +143,8 @@ func Defaults() Config {
 
 		ProArtistShare:     50,
 		ProPayoutThreshold: 5000,
+		ProSellerCountry:   "FR",
+		StripeAPIURL:       "https://api.stripe.com",
 	}
 }
 
@@ -174,6 +183,10 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.StringVar(&c.ProDebtorName, "pro-debtor-name", "", "name of the site's bank account that PRO payouts are paid from (env CHORUS_PRO_DEBTOR_NAME)")
 		fs.StringVar(&c.ProDebtorIBAN, "pro-debtor-iban", "", "IBAN of that account (env CHORUS_PRO_DEBTOR_IBAN)")
 		fs.StringVar(&c.ProDebtorBIC, "pro-debtor-bic", "", "BIC of that account's bank (env CHORUS_PRO_DEBTOR_BIC)")
+		fs.StringVar(&c.ProSellerCountry, "pro-seller-country", d.ProSellerCountry, "two-letter code of the country PRO licences are sold from, for VAT (env CHORUS_PRO_SELLER_COUNTRY)")
+		fs.StringVar(&c.StripeSecretKey, "stripe-secret-key", "", "Stripe secret API key; with --stripe-webhook-secret, licensees may pay by card through Stripe Checkout (env CHORUS_STRIPE_SECRET_KEY)")
+		fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", "", "signing secret of the Stripe webhook endpoint BASE/pro/stripe/webhook (env CHORUS_STRIPE_WEBHOOK_SECRET)")
+		fs.StringVar(&c.StripeAPIURL, "stripe-api-url", d.StripeAPIURL, "base URL of the Stripe API (env CHORUS_STRIPE_API_URL)")
 		fs.StringVar(&c.Google.ClientID, "google-client-id", "", "enables sign-in with Google (env CHORUS_GOOGLE_CLIENT_ID)")
 		fs.StringVar(&c.Google.ClientSecret, "google-client-secret", "", "(env CHORUS_GOOGLE_CLIENT_SECRET)")
 		fs.StringVar(&c.Facebook.ClientID, "facebook-client-id", "", "enables sign-in with Facebook (env CHORUS_FACEBOOK_CLIENT_ID)")
@@ -204,12 +217,16 @@ var envNames = map[string]string{
 	"ffprobe":          "CHORUS_FFPROBE",
 	"max-upload-bytes": "CHORUS_MAX_UPLOAD_BYTES",
 
-	"pro-keyset-file":      "CHORUS_PRO_KEYSET_FILE",
-	"pro-artist-share":     "CHORUS_PRO_ARTIST_SHARE",
-	"pro-payout-threshold": "CHORUS_PRO_PAYOUT_THRESHOLD",
-	"pro-debtor-name":      "CHORUS_PRO_DEBTOR_NAME",
-	"pro-debtor-iban":      "CHORUS_PRO_DEBTOR_IBAN",
-	"pro-debtor-bic":       "CHORUS_PRO_DEBTOR_BIC",
+	"pro-keyset-file":       "CHORUS_PRO_KEYSET_FILE",
+	"pro-artist-share":      "CHORUS_PRO_ARTIST_SHARE",
+	"pro-payout-threshold":  "CHORUS_PRO_PAYOUT_THRESHOLD",
+	"pro-debtor-name":       "CHORUS_PRO_DEBTOR_NAME",
+	"pro-debtor-iban":       "CHORUS_PRO_DEBTOR_IBAN",
+	"pro-debtor-bic":        "CHORUS_PRO_DEBTOR_BIC",
+	"pro-seller-country":    "CHORUS_PRO_SELLER_COUNTRY",
+	"stripe-secret-key":     "CHORUS_STRIPE_SECRET_KEY",
+	"stripe-webhook-secret": "CHORUS_STRIPE_WEBHOOK_SECRET",
+	"stripe-api-url":        "CHORUS_STRIPE_API_URL",
 
 	"smtp-url":                 "CHORUS_SMTP_URL",
 	"smtp-country":             "CHORUS_SMTP_COUNTRY",
@@ -360,6 +377,16 @@ func (c *Config) finish(server bool) error {
 		}
 		if (c.ProDebtorName == "") != (c.ProDebtorIBAN == "") || (c.ProDebtorIBAN == "") != (c.ProDebtorBIC == "") {
 			bad("pro-debtor-iban", "--pro-debtor-name, --pro-debtor-iban and --pro-debtor-bic go together")
+		}
+		c.ProSellerCountry = strings.ToUpper(strings.TrimSpace(c.ProSellerCountry))
+		if !money.KnownCountry(c.ProSellerCountry) {
+			bad("pro-seller-country", "must be a two-letter country code like FR, got %q", c.ProSellerCountry)
+		}
+		if (c.StripeSecretKey == "") != (c.StripeWebhookSecret == "") {
+			bad("stripe-webhook-secret", "--stripe-secret-key and --stripe-webhook-secret go together")
+		}
+		if u, err := url.Parse(c.StripeAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("stripe-api-url", "%q is not a URL like https://api.stripe.com", c.StripeAPIURL)
 		}
 		for _, p := range []struct {
 			name string

@@ -91,6 +91,9 @@ const (
 	PayArtists Purpose = "sell PRO licences of your music, pay you your share and send you statements"
 	// Keeping the books of PRO money, as accounting law requires.
 	Bookkeeping Purpose = "keep the accounts of PRO sales and payouts, as accounting law requires"
+	// Chorus PRO licensing: selling licences to businesses, with invoices
+	// and certificates made out to them.
+	SellLicences Purpose = "sell you PRO licences: make out your invoices and licence certificates and send them to you"
 	// Recording who saw a member's bank details or tax id, and why.
 	AuditAccess Purpose = "record every time your bank details or tax id are shown in full, by whom and why"
 )

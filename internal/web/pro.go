@@ -23,6 +23,12 @@ type ProSettings struct {
 	// Debtor is the site's account payouts are paid from; payout files
 	// cannot be made while its IBAN is empty.
 	Debtor pro.Debtor
+	// SellerCountry is the ISO 3166-1 code of the country the site sells
+	// from: EU businesses elsewhere buy under the reverse charge.
+	SellerCountry string
+	// Stripe takes card payments through Stripe Checkout; nil offers the
+	// invoice mode only.
+	Stripe *pro.Stripe
 }
 
 // proCurrency is the currency of PRO: payouts go by SEPA transfer, in euros.
@@ -34,6 +40,8 @@ type proTrack struct {
 	Title   string
 	Artist  string
 	Offered bool
+	// Instrumental is the artist's word that the track has no vocals.
+	Instrumental bool
 }
 
 // proPage is the artist's PRO dashboard (/studio/pro): the agreement and
@@ -128,6 +136,14 @@ func (s *Server) proTracks(r *http.Request, memberID int64) ([]proTrack, error) 
 	for _, id := range offered {
 		in[id] = true
 	}
+	instrumental, err := s.DB.InstrumentalTrackIDs(r.Context(), memberID)
+	if err != nil {
+		return nil, err
+	}
+	inst := map[int64]bool{}
+	for _, id := range instrumental {
+		inst[id] = true
+	}
 	var out []proTrack
 	for _, a := range artists {
 		ts, _, err := s.DB.Tracks(r.Context(), store.TrackFilter{ArtistID: a.ID, All: true, Order: store.UploadedDesc, Limit: 500})
@@ -135,7 +151,7 @@ func (s *Server) proTracks(r *http.Request, memberID int64) ([]proTrack, error) 
 			return nil, err
 		}
 		for _, t := range ts {
-			out = append(out, proTrack{ID: t.ID, Title: t.Title, Artist: a.Name, Offered: in[t.ID]})
+			out = append(out, proTrack{ID: t.ID, Title: t.Title, Artist: a.Name, Offered: in[t.ID], Instrumental: inst[t.ID]})
 		}
 	}
 	return out, nil
@@ -231,7 +247,25 @@ func (s *Server) proTracksSave(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	catalogue := r.PostFormValue("catalogue") == "yes"
-	err := s.DB.Tx(r.Context(), func(tx *store.Tx) error { return tx.SetProTracks(r.Context(), m.ID, catalogue, ids) })
+	instrumental := map[string]bool{}
+	for _, v := range r.PostForm["instrumental"] {
+		instrumental[v] = true
+	}
+	tracks, err := s.proTracks(r, m.ID)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		if err := tx.SetProTracks(r.Context(), m.ID, catalogue, ids); err != nil {
+			return err
+		}
+		for _, t := range tracks {
+			if err := tx.SetInstrumental(r.Context(), t.ID, instrumental[strconv.FormatInt(t.ID, 10)]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if errors.Is(err, chorus.ErrNotFound) {
 		return chorus.Invalid("Join PRO first: then choose which tracks it offers.")
 	}

@@ -162,6 +162,26 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /studio/pro/statements/{month}/{format}", s.h(s.requireVerified(s.proStatement)))
 
 	// Administration.
+	// Chorus PRO licensing: the catalogue and shop for licensees, their
+	// orders and licences, the public verification of a licence, the
+	// payment provider's webhook, and the admin's price list and orders.
+	mux.Handle("GET /pro", s.h(s.proCatalogue))
+	mux.Handle("GET /pro/account", s.h(s.requireVerified(s.licenseeForm)))
+	mux.Handle("POST /pro/account", s.h(s.requireVerified(s.saveLicensee)))
+	mux.Handle("POST /pro/orders", s.h(s.requireVerified(s.createOrder)))
+	mux.Handle("GET /pro/orders", s.h(s.requireVerified(s.myOrders)))
+	mux.Handle("GET /pro/orders/{id}", s.h(s.requireVerified(s.orderPage)))
+	mux.Handle("GET /pro/orders/{id}/invoice", s.h(s.requireVerified(s.orderInvoice)))
+	mux.Handle("GET /pro/licences/{id}/certificate", s.h(s.requireVerified(s.licenceCertificate)))
+	mux.Handle("GET /pro/verify", s.h(s.verifyLicence))
+	mux.Handle("GET /pro/verify/{id}", s.h(s.verifyLicence))
+	mux.Handle("POST /pro/stripe/webhook", s.h(s.stripeWebhook))
+	mux.Handle("GET /admin/pro/products", s.h(s.requireRole(chorus.RoleAdmin, s.adminProducts)))
+	mux.Handle("POST /admin/pro/products", s.h(s.requireRole(chorus.RoleAdmin, s.adminSaveProduct)))
+	mux.Handle("POST /admin/pro/products/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminSaveProduct)))
+	mux.Handle("POST /admin/pro/taxes", s.h(s.requireRole(chorus.RoleAdmin, s.adminSaveTaxRate)))
+	mux.Handle("GET /admin/pro/orders", s.h(s.requireRole(chorus.RoleAdmin, s.adminOrders)))
+	mux.Handle("POST /admin/pro/orders/{id}/paid", s.h(s.requireRole(chorus.RoleAdmin, s.adminOrderPaid)))
 	mux.Handle("GET /admin/pro/payouts", s.h(s.requireRole(chorus.RoleAdmin, s.adminPayouts)))
 	mux.Handle("POST /admin/pro/payouts", s.h(s.requireRole(chorus.RoleAdmin, s.adminCreatePayouts)))
 	mux.Handle("GET /admin/pro/payouts/{id}/file", s.h(s.requireRole(chorus.RoleAdmin, s.adminPayoutFile)))
@@ -216,6 +236,10 @@ func (s *Server) Handler() http.Handler {
 	// token in its URL, needs no cookie and can only turn mail off, so it
 	// is exempt (RFC 8058 §3.2).
 	csrf.AddInsecureBypassPattern("POST /unsubscribe/{token}")
+	// Stripe's webhook is a server-to-server POST authorised by its
+	// Stripe-Signature (HMAC-SHA256 under the endpoint secret), not by a
+	// cookie.
+	csrf.AddInsecureBypassPattern("POST /pro/stripe/webhook")
 	// Behind a proxy that rewrites Host, the public origin is still ours.
 	_ = csrf.AddTrustedOrigin(s.BaseURL)
 	csrf.SetDenyHandler(s.h(func(w http.ResponseWriter, r *http.Request) error {
