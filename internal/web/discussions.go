@@ -503,7 +503,9 @@ func (s *Server) categoryAction(w http.ResponseWriter, r *http.Request) error {
 	case "up", "down":
 		fn = func(tx *store.Tx) error { return tx.MoveCategory(r.Context(), id, r.PathValue("action") == "up") }
 	case "archive", "unarchive":
-		fn = func(tx *store.Tx) error { return tx.ArchiveCategory(r.Context(), id, r.PathValue("action") == "archive") }
+		fn = func(tx *store.Tx) error {
+			return tx.ArchiveCategory(r.Context(), id, r.PathValue("action") == "archive")
+		}
 	default:
 		return chorus.ErrNotFound
 	}
