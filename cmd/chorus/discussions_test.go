@@ -207,6 +207,7 @@ func TestDiscussions(t *testing.T) {
 			mustNotContain(t, "page 2", body, "Post number 20<")
 			_, body = bea.get("/discussions/music")
 			mustNotContain(t, "all read", body, `href="/discussions/t/`+longID+`/unread"`)
+			bea.get(long) // page 1 again: the marker does not move back
 			_, body = bea.get(long + "?page=2")
 			mustNotContain(t, "page 2 read again", body, `class="post unread"`)
 			// A new post by A is unread for B, then read.
