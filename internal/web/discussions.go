@@ -93,6 +93,9 @@ func (s *Server) renderCategory(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
+	if page > pages {
+		return chorus.ErrNotFound
+	}
 	data := map[string]any{"Category": cat, "Threads": threads, "Page": page, "Pages": pages,
 		"Prefix": "/discussions/" + url.PathEscape(cat.Slug) + "?", "Form": form,
 		"MaxTitle": chorus.MaxThreadTitleLen, "MaxPost": chorus.MaxPostLen}
