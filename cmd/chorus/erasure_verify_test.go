@@ -140,7 +140,8 @@ func TestErasureLeavesNothing(t *testing.T) {
 		"Quillonbrowser", "quillon-subject-77", "quillon.provider@example.net", "Quillon Provider Name", "Quillon passkey", "quillon-cred-id",
 		"quillonsearchword", "quillon-reply-event", "quillon-digest-event",
 		"quillon-comment-words", "quillon-reply-words", "quillon-review-words", "Quillon Playlist", "quillon-request-text",
-		"Quillon Legal SARL", "quillon-street", "Quillon Films Ltd", "quillon-billing-road", "quillon.accounts@example.net"}
+		"Quillon Legal SARL", "quillon-street", "Quillon Films Ltd", "quillon-billing-road", "quillon.accounts@example.net",
+		"Quillon Thread Title", "quillon-post-words", "quillon-lonely-thread", "quillon-discussion-reply"}
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -228,6 +229,23 @@ func TestErasureLeavesNothing(t *testing.T) {
 			if resp, body := bystander.postForm("/follows", url.Values{"kind": {"member"}, "id": {fmt.Sprint(quillonID)}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("follow back: %d %s", resp.StatusCode, body)
 			}
+			// Discussions: a thread someone else replied in (it stays as a
+			// tombstone), a thread no one else posted in, a reply in
+			// another's thread, and read markers.
+			err := db.Tx(ctx, func(tx *store.Tx) error {
+				_, err := tx.CreateCategory(ctx, "talk", "Talk", "")
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			quillonThread := c.startThread("talk", "Quillon Thread Title", "quillon-post-words")
+			bystander.reply(quillonThread, "a bystander's answer")
+			c.startThread("talk", "quillon-lonely-thread", "alone")
+			bystanderThread := bystander.startThread("talk", "A bystander's thread", "hello")
+			c.reply(bystanderThread, "quillon-discussion-reply")
+			c.get(bystanderThread)
+			bystander.get(quillonThread)
 			// Chorus PRO: legal identity and bank details, the catalogue
 			// offered, a decryption logged, and a sale in the books.
 			if resp, body := c.postForm("/studio/pro/join", url.Values{"legal_name": {"Quillon Legal SARL"}, "address": {"7 quillon-street"}, "country": {"FR"},
@@ -382,6 +400,16 @@ func TestErasureLeavesNothing(t *testing.T) {
 						t.Errorf("after erasure, %s.%s still names member %d in %d rows", table.Name, col.Name, member.ID, n)
 					}
 				}
+			}
+			// The thread others posted in stays, without the erased
+			// member's title or posts; the other's posts stay whole.
+			_, body = newClient(t, srv.URL).get(quillonThread)
+			if !strings.Contains(string(body), "A thread by a deleted member") || !strings.Contains(string(body), "a bystander&#39;s answer") {
+				t.Errorf("the tombstone thread after erasure: %.500s", body)
+			}
+			_, body = newClient(t, srv.URL).get(bystanderThread)
+			if !strings.Contains(string(body), "hello") {
+				t.Error("the other member's thread lost its first post")
 			}
 			// The site and the other member are as they were.
 			if !loggedIn(bystander) {

@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"io/fs"
@@ -17,6 +18,7 @@ import (
 	"chorus/internal/datamap"
 	"chorus/internal/export"
 	"chorus/internal/pro"
+	"chorus/internal/store"
 	"chorus/internal/store/storetest"
 )
 
@@ -55,6 +57,17 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 			c.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
 			c.get("/search?q=tonesearchword")
 			other.get("/search?q=brunosearch")
+
+			// Discussions: a thread and a reply in another's thread.
+			if err := db.Tx(context.Background(), func(tx *store.Tx) error {
+				_, err := tx.CreateCategory(context.Background(), "talk", "Talk", "")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			other.startThread("talk", "Bruno's question", "bruno asks")
+			c.startThread("talk", "Ana's exported thread", "ana-opening-words")
+			c.reply("/discussions/t/1", "ana-reply-words")
 
 			_, page := c.get("/settings/data")
 			mustContain(t, "your data page", page, `action="/settings/data/export"`, "Download all my data")
@@ -124,6 +137,9 @@ func TestExportDownloadsAllMyData(t *testing.T) {
 			mustContain(t, "tracks table", entries[export.TableFile("tracks")], "title", "First Light")
 			mustContain(t, "browsing history", entries[export.CategoryFile(datamap.Browsing)], `"table":"analytics_events"`, `"query":"tonesearchword"`)
 			mustContain(t, "events table", entries[export.TableFile("analytics_events")], "tonesearchword")
+			mustContain(t, "threads table", entries[export.TableFile("discussion_threads")], "Ana's exported thread")
+			mustContain(t, "posts table", entries[export.TableFile("discussion_posts")], "ana-opening-words", "ana-reply-words")
+			mustContain(t, "read markers", entries[export.TableFile("discussion_reads")], "last_post_id")
 			mustContain(t, "bank account category", entries[export.CategoryFile(datamap.BankAccount)], `"iban_masked":"FR76 •••• 0189"`)
 			mustContain(t, "name category", entries[export.CategoryFile(datamap.Name)], `"legal_name":"Ana Lima SARL"`)
 			mustContain(t, "address category", entries[export.CategoryFile(datamap.PostalAddress)], "1 rue de la Paix")

@@ -121,6 +121,20 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				t.Fatalf("playlist: %d %s", resp.StatusCode, playlistPath)
 			}
 
+			// Discussions: a category, a thread with a post to edit.
+			if resp, body := c.postForm("/admin/discussions", url.Values{"name": {"Hostile talk"}, "slug": {"talk"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("discussion category: %d %s", resp.StatusCode, body)
+			}
+			resp, _ = c.postForm("/discussions/talk", url.Values{"title": {"A first thread"}, "body": {"A first post"}})
+			threadPath := resp.Header.Get("Location")
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(threadPath, "/discussions/t/") {
+				t.Fatalf("thread: %d %s", resp.StatusCode, threadPath)
+			}
+			postID := 0
+			if err := db.SQL().QueryRow(`SELECT MIN(id) FROM discussion_posts`).Scan(&postID); err != nil {
+				t.Fatal(err)
+			}
+
 			// A message in the requests queue and a legal request, whose pages have forms.
 			if resp, body := c.postForm("/contact", url.Values{"kind": {"access"}, "body": {"What do you hold?"}}); resp.StatusCode != http.StatusOK {
 				t.Fatalf("contact: %d %s", resp.StatusCode, body)
@@ -165,7 +179,8 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				fmt.Sprintf("/tracks/%d", trackID), "/artists/hostile-band", "/comments/" + commentPath[1] + "/edit",
 				"/playlists", playlistPath, "/settings/community", "/members/rooty",
 				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath,
-				"/pro", "/pro/account", "/admin/pro/products", "/admin/pro/orders"}
+				"/pro", "/pro/account", "/admin/pro/products", "/admin/pro/orders",
+				"/discussions", "/discussions/talk", threadPath, fmt.Sprintf("/discussions/p/%d/edit", postID), "/discussions/search?q=first", "/admin/discussions"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)

@@ -80,6 +80,7 @@ var Tables = slices.Concat(
 	requestsTables,
 	proTables,
 	licensingTables,
+	discussionsTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue

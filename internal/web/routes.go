@@ -67,6 +67,21 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /settings/community", s.h(s.requireMember(s.communitySettings)))
 	mux.Handle("POST /settings/community", s.h(s.requireMember(s.saveCommunitySettings)))
 
+	// Discussions: categories, threads and posts; moderators pin, lock
+	// and delete posts.
+	mux.Handle("GET /discussions", s.h(s.discussions))
+	mux.Handle("GET /discussions/search", s.h(s.searchDiscussions))
+	mux.Handle("GET /discussions/{category}", s.h(s.discussionCategory))
+	mux.Handle("POST /discussions/{category}", s.h(s.requireVerified(s.createThread)))
+	mux.Handle("GET /discussions/t/{id}", s.h(s.discussionThread))
+	mux.Handle("GET /discussions/t/{id}/unread", s.h(s.unreadPost))
+	mux.Handle("POST /discussions/t/{id}/reply", s.h(s.requireVerified(s.replyToThread)))
+	mux.Handle("POST /discussions/t/{id}/{action}", s.h(s.requireRole(chorus.RoleModerator, s.moderateThread)))
+	mux.Handle("GET /discussions/p/{id}", s.h(s.postPage))
+	mux.Handle("GET /discussions/p/{id}/edit", s.h(s.requireMember(s.editPostForm)))
+	mux.Handle("POST /discussions/p/{id}/edit", s.h(s.requireMember(s.editPost)))
+	mux.Handle("POST /discussions/p/{id}/delete", s.h(s.requireMember(s.deletePost)))
+
 	// Privacy choices: consent to what is not strictly necessary.
 	mux.Handle("GET /privacy/choices", s.h(s.privacyChoices))
 	mux.Handle("POST /privacy/consent", s.h(s.saveConsent))
@@ -189,6 +204,10 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /admin/mail", s.h(s.requireRole(chorus.RoleAdmin, s.adminMail)))
 	mux.Handle("GET /admin/mail/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailMessage)))
 	mux.Handle("GET /admin/mail/{id}/eml", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailEML)))
+	mux.Handle("GET /admin/discussions", s.h(s.requireRole(chorus.RoleAdmin, s.adminDiscussions)))
+	mux.Handle("POST /admin/discussions", s.h(s.requireRole(chorus.RoleAdmin, s.createCategory)))
+	mux.Handle("POST /admin/discussions/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.updateCategory)))
+	mux.Handle("POST /admin/discussions/{id}/{action}", s.h(s.requireRole(chorus.RoleAdmin, s.categoryAction)))
 	mux.Handle("GET /admin/newsletters", s.h(s.requireRole(chorus.RoleAdmin, s.adminNewsletters)))
 	mux.Handle("POST /admin/newsletters", s.h(s.requireRole(chorus.RoleAdmin, s.createNewsletter)))
 	mux.Handle("GET /admin/newsletters/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminNewsletter)))
