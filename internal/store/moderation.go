@@ -230,7 +230,10 @@ func (tx *Tx) SameComments(ctx context.Context, authorID int64, body string, sin
 
 // ---- Blocks ----
 
-// Block records that blocker blocked blocked; blocking twice is one block.
+// Block records that blocker blocked blocked, and ends blocked's follow
+// of blocker; blocking twice is one block.
+//
+// Errors: ErrNotFound for no such member; *InvalidError for oneself.
 func (tx *Tx) Block(ctx context.Context, blocker, blocked int64) error {
 	if blocker == blocked {
 		return chorus.Invalid("You cannot block yourself.")
@@ -239,6 +242,10 @@ func (tx *Tx) Block(ctx context.Context, blocker, blocked int64) error {
 		return err
 	}
 	if _, err := tx.exec(ctx, `DELETE FROM blocks WHERE blocker_id = ? AND blocked_id = ?`, blocker, blocked); err != nil {
+		return err
+	}
+	// A blocked member stops following the blocker.
+	if _, err := tx.exec(ctx, `DELETE FROM follows WHERE follower_id = ? AND member_id = ?`, blocked, blocker); err != nil {
 		return err
 	}
 	_, err := tx.exec(ctx, `INSERT INTO blocks (blocker_id, blocked_id, created_at) VALUES (?, ?, ?)`, blocker, blocked, tx.Now)
@@ -277,17 +284,34 @@ func (s *DB) Blocking(ctx context.Context, blocker, blocked int64) (bool, error)
 	return n > 0, err
 }
 
-// BlockedBy returns, of the members called ids, those who blocked member.
-func (s *DB) BlockedBy(ctx context.Context, member int64, ids []int64) (map[int64]bool, error) {
-	out := map[int64]bool{}
-	for _, id := range ids {
-		ok, err := s.Blocking(ctx, id, member)
-		if err != nil {
+// BlockerNames returns the usernames of the members who blocked blocked,
+// so that their names are not linked in what blocked writes.
+func (s *DB) BlockerNames(ctx context.Context, blocked int64) (map[string]bool, error) {
+	rows, err := s.query(ctx, `SELECT m.username FROM blocks b JOIN members m ON m.id = b.blocker_id WHERE b.blocked_id = ?`, blocked)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
 			return nil, err
 		}
-		if ok {
-			out[id] = true
-		}
+		out[u] = true
 	}
-	return out, nil
+	return out, rows.Err()
+}
+
+// ReviewID returns the id of memberID's review of target.
+//
+// Errors: ErrNotFound.
+func (tx *Tx) ReviewID(ctx context.Context, memberID int64, target chorus.Target) (int64, error) {
+	col, err := targetColumn(target, chorus.OnTrack, chorus.OnAlbum)
+	if err != nil {
+		return 0, err
+	}
+	var id int64
+	err = tx.queryRow(ctx, `SELECT id FROM reviews WHERE member_id = ? AND `+col+` = ?`, memberID, target.ID).Scan(&id)
+	return id, notFound(err, "review")
 }
