@@ -139,13 +139,25 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				t.Fatalf("join PRO: %d %s", resp.StatusCode, body)
 			}
 
+			// Moderation: a member reported and blocked, so that the queue,
+			// the report form and the list of blocked members have forms.
+			createUser(t, srv, "hostilemember", "member", "a long password")
+			otherID := memberIDOf(t, srv, "hostilemember")
+			if resp, body := c.postForm("/report", url.Values{"kind": {"member"}, "key": {otherID}, "reason": {"spam"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("report: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := c.postForm("/blocks", url.Values{"id": {otherID}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("block: %d %s", resp.StatusCode, body)
+			}
+
 			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath), "/studio/pro", "/studio/pro/bank/remove", "/admin/pro/payouts",
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
 				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe,
 				fmt.Sprintf("/tracks/%d", trackID), "/artists/hostile-band", "/comments/" + commentPath[1] + "/edit",
 				"/playlists", playlistPath, "/settings/community", "/members/rooty",
-				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath}
+				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath,
+				"/report?kind=member&key=" + otherID, "/moderation", "/settings/blocked", "/members/hostilemember"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)
