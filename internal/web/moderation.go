@@ -546,10 +546,12 @@ func (s *Server) setBlock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The flash names nobody: it waits in the session, which must not
+	// keep another member's name.
 	if on {
-		s.flash(r, "You blocked "+other.Username+".")
+		s.flash(r, "You blocked this member.")
 	} else {
-		s.flash(r, "You unblocked "+other.Username+".")
+		s.flash(r, "You unblocked this member.")
 	}
 	back := "/members/" + url.PathEscape(other.Username)
 	if r.PostFormValue("return") == "settings" {
