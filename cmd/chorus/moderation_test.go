@@ -137,7 +137,7 @@ func TestModeration(t *testing.T) {
 			}
 			resp, body = c["vera"].get("/moderation?status=reported&kind=comment")
 			wantStatus(t, "queue", resp, body, http.StatusOK)
-			mustContain(t, "queue", body, "plain words from bea", "cid", "spam", "an advert", site.page+"#comment-"+key)
+			mustContain(t, "queue", body, "plain words from bea", "cid", "spam", "an advert", site.page+"#comment-"+key, `<a href="/moderation">Moderation</a>`)
 			_, body = c["vera"].get("/moderation?kind=track")
 			if strings.Contains(string(body), "plain words from bea") {
 				t.Error("the kind filter shows a comment among tracks")
