@@ -141,7 +141,8 @@ func TestErasureLeavesNothing(t *testing.T) {
 		"quillonsearchword", "quillon-reply-event", "quillon-digest-event",
 		"quillon-comment-words", "quillon-reply-words", "quillon-review-words", "Quillon Playlist", "quillon-request-text",
 		"Quillon Legal SARL", "quillon-street", "Quillon Films Ltd", "quillon-billing-road", "quillon.accounts@example.net",
-		"Quillon Thread Title", "quillon-post-words", "quillon-lonely-thread", "quillon-discussion-reply"}
+		"Quillon Thread Title", "quillon-post-words", "quillon-lonely-thread", "quillon-discussion-reply",
+		"quillon-report-details", "quillon-appeal-words"}
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -333,6 +334,24 @@ func TestErasureLeavesNothing(t *testing.T) {
 			admin := logIn(t, srv.URL, "eraseadmin", "an admin password")
 			if resp, body := admin.get("/admin/requests/1"); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "quillon-request-text") {
 				t.Fatalf("admin reading the request: %d", resp.StatusCode)
+			}
+			// Moderation: a report by them, blocks both ways, and their
+			// comment hidden by the admin, with their appeal. The log keeps
+			// numbers and the moderator's reason only, as the data map says.
+			if resp, body := c.postForm("/report", url.Values{"kind": {"comment"}, "key": {other}, "reason": {"other"}, "details": {"quillon-report-details"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("report: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := c.postForm("/blocks", url.Values{"id": {fmt.Sprint(bystanderID)}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("block: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := bystander.postForm("/blocks", url.Values{"id": {fmt.Sprint(quillonID)}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("block back: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := admin.postForm("/moderation/act", url.Values{"kind": {"comment"}, "key": {first}, "action": {"hide"}, "reason": {"a test of erasure"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("hide: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := c.postForm("/appeal", url.Values{"kind": {"comment"}, "key": {first}, "appeal": {"quillon-appeal-words"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("appeal: %d %s", resp.StatusCode, body)
 			}
 			if _, err := db.PostSale(ctx, store.Sale{Reference: "quillon-order", Currency: "EUR", ArtistShare: 5000, Lines: []store.SaleLine{{MemberID: member.ID, Amount: 1234}}}); err != nil {
 				t.Fatal(err)

@@ -74,7 +74,9 @@ func startServerOn(t *testing.T, dataDir, dbURL string, extra ...string) *instan
 	ctx, cancel := context.WithCancel(context.Background())
 	inst.stop = cancel
 	pr, pw := io.Pipe()
-	args := append([]string{"chorus", "serve", "--addr", "127.0.0.1:0", "--data", inst.DataDir, "--database-url", inst.DBURL}, extra...)
+	args := append([]string{"chorus", "serve", "--addr", "127.0.0.1:0", "--data", inst.DataDir, "--database-url", inst.DBURL,
+		// Test accounts are minutes old: only the spam tests hold their links.
+		"--spam-new-account-age", "0"}, extra...)
 	go func() {
 		err := run(ctx, args, envFunc(nil), pw, inst.logs)
 		pw.Close()

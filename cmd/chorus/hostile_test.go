@@ -171,6 +171,16 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("order: %d %s", resp.StatusCode, body)
 			}
+			// Moderation: a member reported and blocked, so that the queue,
+			// the report form and the list of blocked members have forms.
+			createUser(t, srv, "hostilemember", "member", "a long password")
+			otherID := memberIDOf(t, srv, "hostilemember")
+			if resp, body := c.postForm("/report", url.Values{"kind": {"member"}, "key": {otherID}, "reason": {"spam"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("report: %d %s", resp.StatusCode, body)
+			}
+			if resp, body := c.postForm("/blocks", url.Values{"id": {otherID}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("block: %d %s", resp.StatusCode, body)
+			}
 
 			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath), "/studio/pro", "/studio/pro/bank/remove", "/admin/pro/payouts",
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
@@ -180,7 +190,8 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				"/playlists", playlistPath, "/settings/community", "/members/rooty",
 				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath,
 				"/pro", "/pro/account", "/admin/pro/products", "/admin/pro/orders",
-				"/discussions", "/discussions/talk", threadPath, fmt.Sprintf("/discussions/p/%d/edit", postID), "/discussions/search?q=first", "/admin/discussions"}
+				"/discussions", "/discussions/talk", threadPath, fmt.Sprintf("/discussions/p/%d/edit", postID), "/discussions/search?q=first", "/admin/discussions",
+				"/report?kind=member&key=" + otherID, "/moderation", "/settings/blocked", "/members/hostilemember"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)

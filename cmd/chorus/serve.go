@@ -82,7 +82,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer ingester.Close() // commits what is queued; a second Close is harmless
 	srv, err := web.New(web.Deps{Analytics: ingester, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
-		ErasureGrace: cfg.ErasureGrace, Notify: notifier, Vault: vault,
+		ErasureGrace: cfg.ErasureGrace, SpamNewAccountAge: cfg.SpamNewAccountAge, Notify: notifier, Vault: vault,
 		Pro: web.ProSettings{ArtistShare: cfg.ProArtistShare, PayoutThreshold: cfg.ProPayoutThreshold,
 			Debtor: pro.Debtor{Name: cfg.ProDebtorName, IBAN: cfg.ProDebtorIBAN, BIC: cfg.ProDebtorBIC}, SellerCountry: cfg.ProSellerCountry, Stripe: stripe(cfg)}})
 	if err != nil {

@@ -68,6 +68,9 @@ type Config struct {
 	// erased (and chooses to wait) erasure runs; logging in before then
 	// cancels it.
 	ErasureGrace time.Duration
+	// SpamNewAccountAge: a post with links from an account younger than
+	// this is held for a moderator's review.
+	SpamNewAccountAge time.Duration
 	// ReserveErasedUsernames keeps the usernames of erased accounts from
 	// being registered again (only a hash of each is kept); otherwise they
 	// are free at once.
@@ -137,6 +140,7 @@ func Defaults() Config {
 		SessionIdleTimeout: 7 * 24 * time.Hour,
 		SessionLifetime:    30 * 24 * time.Hour,
 		ErasureGrace:       14 * 24 * time.Hour,
+		SpamNewAccountAge:  24 * time.Hour,
 		AnalyticsRetention: 395 * 24 * time.Hour, // 13 months
 		SecurityLogDays:    7,
 		NewsletterRate:     120,
@@ -173,6 +177,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", d.ShutdownTimeout, "how long SIGTERM waits for streams and jobs (env CHORUS_SHUTDOWN_TIMEOUT)")
 		fs.DurationVar(&c.SessionIdleTimeout, "session-idle-timeout", d.SessionIdleTimeout, "log out after this long without activity (env CHORUS_SESSION_IDLE_TIMEOUT)")
 		fs.DurationVar(&c.SessionLifetime, "session-lifetime", d.SessionLifetime, "log out this long after logging in, however active (env CHORUS_SESSION_LIFETIME)")
+		fs.DurationVar(&c.SpamNewAccountAge, "spam-new-account-age", d.SpamNewAccountAge, "hold posts with links from accounts younger than this for review; 0 turns the signal off (env CHORUS_SPAM_NEW_ACCOUNT_AGE)")
 		fs.DurationVar(&c.ErasureGrace, "erasure-grace", d.ErasureGrace, "how long an account waits for erasure when its member chooses to wait; logging in cancels (env CHORUS_ERASURE_GRACE)")
 		fs.DurationVar(&c.AnalyticsRetention, "analytics-retention", d.AnalyticsRetention, "how long raw analytics events are kept before they are folded into daily statistics and deleted (env CHORUS_ANALYTICS_RETENTION)")
 		fs.IntVar(&c.SecurityLogDays, "security-log-days", d.SecurityLogDays, "days the security log keeps full IP addresses (env CHORUS_SECURITY_LOG_DAYS)")
@@ -234,6 +239,7 @@ var envNames = map[string]string{
 	"session-idle-timeout":     "CHORUS_SESSION_IDLE_TIMEOUT",
 	"session-lifetime":         "CHORUS_SESSION_LIFETIME",
 	"erasure-grace":            "CHORUS_ERASURE_GRACE",
+	"spam-new-account-age":     "CHORUS_SPAM_NEW_ACCOUNT_AGE",
 	"analytics-retention":      "CHORUS_ANALYTICS_RETENTION",
 	"security-log-days":        "CHORUS_SECURITY_LOG_DAYS",
 	"reserve-erased-usernames": "CHORUS_RESERVE_ERASED_USERNAMES",

@@ -77,6 +77,7 @@ var Tables = slices.Concat(
 	newslettersTables,
 	policyTables,
 	communityTables,
+	moderationTables,
 	requestsTables,
 	proTables,
 	licensingTables,

@@ -40,6 +40,11 @@ func (s *Server) setFollow(w http.ResponseWriter, r *http.Request) error {
 		return chorus.ErrNotFound
 	}
 	on := r.PostFormValue("on") != "0"
+	if on && t.Kind == chorus.OnMember {
+		if err := s.refuseIfBlocked(r.Context(), t.ID, m.ID, "follows"); err != nil {
+			return err
+		}
+	}
 	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
 		if err := tx.SetFollow(r.Context(), m.ID, t, on); err != nil || !on {
 			return err

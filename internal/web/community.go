@@ -32,6 +32,18 @@ type commentView struct {
 	HTML    template.HTML
 	Own     bool
 	Replies []commentView
+	moderation
+}
+
+// moderation is what a comment or review view shows of moderation: its
+// state to its author and moderators (Mod); Withheld for everyone else,
+// who see neither its text nor its author; Collapsed when the viewer
+// blocked its author; Reportable when the viewer may report it.
+type moderation struct {
+	Mod        *chorus.Moderated
+	Withheld   bool
+	Collapsed  bool
+	Reportable bool
 }
 
 // reviewView is a review as a page shows it.
@@ -39,6 +51,7 @@ type reviewView struct {
 	chorus.Review
 	HTML template.HTML
 	Own  bool
+	moderation
 }
 
 // communityView is what the community partials of an item page need.
@@ -87,14 +100,24 @@ func (s *Server) targetPage(ctx context.Context, t chorus.Target) (string, error
 	return "", chorus.ErrNotFound
 }
 
-// render turns a member's Markdown into safe HTML, linking mentions of
-// members.
-func (s *Server) renderText(ctx context.Context, text string) template.HTML {
+// renderText turns a member's Markdown into safe HTML, linking mentions
+// of members, except of those who blocked its author (authorID).
+func (s *Server) renderText(ctx context.Context, text string, authorID int64) template.HTML {
 	return markup.Render(text, func(names []string) map[string]string {
 		known, err := s.DB.Usernames(ctx, names)
 		if err != nil {
 			s.Logger.Warn("mentions", "err", err)
 			return nil
+		}
+		blockers, err := s.DB.BlockerNames(ctx, authorID)
+		if err != nil {
+			s.Logger.Warn("mentions", "err", err)
+			return nil
+		}
+		for n, u := range known {
+			if blockers[u] {
+				delete(known, n)
+			}
 		}
 		return known
 	})
@@ -114,16 +137,68 @@ func (s *Server) community(r *http.Request, t chorus.Target) (communityView, err
 	if err != nil {
 		return v, err
 	}
+	blocked, err := s.blockedIDs(ctx, viewer)
+	if err != nil {
+		return v, err
+	}
+	moderator := viewer != nil && viewer.Role.Can(chorus.RoleModerator)
+	var keys []string
 	for _, c := range comments {
-		cv := commentView{Comment: c, HTML: s.renderText(ctx, c.Body), Own: viewerID != 0 && c.AuthorID == viewerID && !c.Deleted}
+		keys = append(keys, strconv.FormatInt(c.ID, 10))
 		for _, rep := range c.Replies {
-			cv.Replies = append(cv.Replies, commentView{Comment: rep, HTML: s.renderText(ctx, rep.Body), Own: viewerID != 0 && rep.AuthorID == viewerID})
+			keys = append(keys, strconv.FormatInt(rep.ID, 10))
 		}
-		v.Comments = append(v.Comments, cv)
+	}
+	states, err := s.DB.ModeratedOf(ctx, chorus.ReportComment, keys)
+	if err != nil {
+		return v, err
+	}
+	// moderate decides what the viewer sees of a post by authorID called id.
+	moderate := func(states map[string]chorus.Moderated, id, authorID int64) moderation {
+		var mv moderation
+		if st, ok := states[strconv.FormatInt(id, 10)]; ok {
+			if moderator || authorID == viewerID {
+				mv.Mod = &st
+			} else {
+				mv.Withheld = true
+			}
+		}
+		mv.Collapsed = blocked[authorID]
+		mv.Reportable = viewerID != 0 && authorID != 0 && authorID != viewerID
+		return mv
+	}
+	view := func(c chorus.Comment) (commentView, bool) {
+		cv := commentView{Comment: c, Own: viewerID != 0 && c.AuthorID == viewerID && !c.Deleted, moderation: moderate(states, c.ID, c.AuthorID)}
+		if cv.Withheld {
+			cv.Body, cv.Author, cv.AuthorID, cv.Reportable = "", "", 0, false
+		} else {
+			cv.HTML = s.renderText(ctx, c.Body, c.AuthorID)
+		}
+		cv.Reportable = cv.Reportable && !c.Deleted
+		return cv, !cv.Withheld
+	}
+	for _, c := range comments {
+		cv, shown := view(c)
+		for _, rep := range c.Replies {
+			if rv, ok := view(rep); ok {
+				cv.Replies = append(cv.Replies, rv)
+			}
+		}
+		if shown || len(cv.Replies) > 0 {
+			v.Comments = append(v.Comments, cv)
+		}
 	}
 	if t.Kind == chorus.OnTrack || t.Kind == chorus.OnAlbum {
 		v.Reviewable = true
 		reviews, err := s.DB.Reviews(ctx, t, viewerID)
+		if err != nil {
+			return v, err
+		}
+		var keys []string
+		for _, rv := range reviews {
+			keys = append(keys, strconv.FormatInt(rv.ID, 10))
+		}
+		states, err := s.DB.ModeratedOf(ctx, chorus.ReportReview, keys)
 		if err != nil {
 			return v, err
 		}
@@ -133,7 +208,11 @@ func (s *Server) community(r *http.Request, t chorus.Target) (communityView, err
 				mine := rv
 				v.Mine = &mine
 			}
-			v.Reviews = append(v.Reviews, reviewView{Review: rv, HTML: s.renderText(ctx, rv.Body), Own: own})
+			mv := moderate(states, rv.ID, rv.MemberID)
+			if mv.Withheld {
+				continue
+			}
+			v.Reviews = append(v.Reviews, reviewView{Review: rv, HTML: s.renderText(ctx, rv.Body, rv.MemberID), Own: own, moderation: mv})
 		}
 		if v.Summary, err = s.DB.ReviewSummary(ctx, t); err != nil {
 			return v, err
@@ -186,6 +265,13 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request) error {
 			return chorus.ErrNotFound
 		}
 	}
+	if parent != 0 {
+		if pc, err := s.DB.Comment(r.Context(), parent); err == nil {
+			if err := s.refuseIfBlocked(r.Context(), pc.AuthorID, m.ID, "replies"); err != nil {
+				return err
+			}
+		}
+	}
 	if err := s.limiter.Attempt(r.Context(), postingKey(m.ID)); err != nil {
 		return err
 	}
@@ -193,16 +279,30 @@ func (s *Server) postComment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	mentions, err := s.unblockedMentions(r.Context(), m.ID, markup.Mentions(body))
+	if err != nil {
+		return err
+	}
 	var id int64
+	var held string
 	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		if held, err = s.spamSignal(r.Context(), tx, m, body, true); err != nil {
+			return err
+		}
 		if id, err = tx.AddComment(r.Context(), m.ID, t, parent, body); err != nil {
 			return err
 		}
+		if held != "" {
+			return hold(r.Context(), tx, chorus.ReportComment, id, m.ID, held)
+		}
 		return s.announce(r.Context(), tx, communityEvent{Kind: eventComment, ActorID: m.ID, Target: t, CommentID: id, ParentID: parent,
-			Mentions: markup.Mentions(body)})
+			Mentions: mentions})
 	})
 	if err != nil {
 		return err
+	}
+	if held != "" {
+		s.flash(r, "Your comment is held for review: only you and the moderators see it until a moderator publishes it. "+held)
 	}
 	http.Redirect(w, r, page+"#comment-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
@@ -294,9 +394,20 @@ func (s *Server) saveReview(w http.ResponseWriter, r *http.Request) error {
 	if err := s.limiter.Attempt(r.Context(), postingKey(m.ID)); err != nil {
 		return err
 	}
+	var held string
 	err = s.DB.Tx(r.Context(), func(tx *store.Tx) error {
+		if held, err = s.spamSignal(r.Context(), tx, m, body, false); err != nil {
+			return err
+		}
 		if err := tx.SaveReview(r.Context(), m.ID, t, score, body); err != nil {
 			return err
+		}
+		if held != "" {
+			id, err := tx.ReviewID(r.Context(), m.ID, t)
+			if err != nil {
+				return err
+			}
+			return hold(r.Context(), tx, chorus.ReportReview, id, m.ID, held)
 		}
 		return s.announce(r.Context(), tx, communityEvent{Kind: eventReview, ActorID: m.ID, Target: t})
 	})
@@ -304,7 +415,11 @@ func (s *Server) saveReview(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page, _ := s.targetPage(r.Context(), t)
-	s.flash(r, "Your review was saved.")
+	if held != "" {
+		s.flash(r, "Your review is held for review: only you and the moderators see it until a moderator publishes it. "+held)
+	} else {
+		s.flash(r, "Your review was saved.")
+	}
 	http.Redirect(w, r, page+"#reviews", http.StatusSeeOther)
 	return nil
 }

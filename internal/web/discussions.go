@@ -184,7 +184,7 @@ func (s *Server) renderThread(w http.ResponseWriter, r *http.Request, status int
 		v := postView{Post: p, Own: viewer != nil && p.AuthorID == viewer.ID && !p.Deleted,
 			Unread: viewer != nil && th.FirstUnread != 0 && p.ID >= th.FirstUnread}
 		if !p.Deleted {
-			v.HTML = s.renderText(ctx, p.Body)
+			v.HTML = s.renderText(ctx, p.Body, p.AuthorID)
 		}
 		views = append(views, v)
 	}

@@ -23,6 +23,7 @@ var funcs = template.FuncMap{
 	"licences":    chorus.Licences,
 	"date":        func(t time.Time) string { return t.Format("2 January 2006") },
 	"pathEscape":  url.PathEscape,
+	"lower":       strings.ToLower,
 	"queryEscape": url.QueryEscape,
 	"join":        strings.Join,
 	"add":         func(a, b int) int { return a + b },

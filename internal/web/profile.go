@@ -233,16 +233,19 @@ func (s *Server) memberPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var following bool
+	var following, blocked bool
 	if viewer != nil {
 		if following, err = s.DB.Marked(r.Context(), viewer.ID, chorus.Target{Kind: chorus.OnMember, ID: m.ID}); err != nil {
+			return err
+		}
+		if blocked, err = s.DB.Blocking(r.Context(), viewer.ID, m.ID); err != nil {
 			return err
 		}
 	}
 	w.Header().Set("Cache-Control", "no-store") // visibility may change at any moment
 	return s.render(w, r, http.StatusOK, "member.html", m.Username, map[string]any{
 		"Username": m.Username, "MemberID": m.ID, "Profile": p.Public(), "Artists": artists, "Own": viewer != nil && viewer.ID == m.ID,
-		"Community": pub, "Following": following,
+		"Community": pub, "Following": following, "Blocked": blocked,
 	})
 }
 

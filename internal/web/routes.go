@@ -81,6 +81,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /discussions/p/{id}/edit", s.h(s.requireMember(s.editPostForm)))
 	mux.Handle("POST /discussions/p/{id}/edit", s.h(s.requireMember(s.editPost)))
 	mux.Handle("POST /discussions/p/{id}/delete", s.h(s.requireMember(s.deletePost)))
+	// Moderation: reports, the moderators' queue and log, appeals, blocks.
+	mux.Handle("GET /report", s.h(s.requireVerified(s.reportForm)))
+	mux.Handle("POST /report", s.h(s.requireVerified(s.report)))
+	mux.Handle("GET /moderation", s.h(s.requireRole(chorus.RoleModerator, s.moderationQueue)))
+	mux.Handle("GET /moderation/log", s.h(s.requireRole(chorus.RoleModerator, s.moderationLog)))
+	mux.Handle("POST /moderation/act", s.h(s.requireRole(chorus.RoleModerator, s.moderate)))
+	mux.Handle("GET /appeal", s.h(s.requireMember(s.appealPage)))
+	mux.Handle("POST /appeal", s.h(s.requireMember(s.appeal)))
+	mux.Handle("POST /blocks", s.h(s.requireMember(s.setBlock)))
+	mux.Handle("GET /settings/blocked", s.h(s.requireMember(s.blockedPage)))
 
 	// Privacy choices: consent to what is not strictly necessary.
 	mux.Handle("GET /privacy/choices", s.h(s.privacyChoices))

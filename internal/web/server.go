@@ -65,6 +65,10 @@ type Deps struct {
 	// means 14 days.
 	ErasureGrace time.Duration
 
+	// SpamNewAccountAge holds posts with links from accounts younger than
+	// this for review; zero turns that signal off.
+	SpamNewAccountAge time.Duration
+
 	// BaseURL is the public origin, without a trailing slash.
 	BaseURL string
 	// MaxUploadBytes is the largest accepted audio file, in bytes.
