@@ -79,6 +79,7 @@ var Tables = slices.Concat(
 	communityTables,
 	requestsTables,
 	proTables,
+	notificationsTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue
