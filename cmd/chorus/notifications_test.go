@@ -108,8 +108,11 @@ func TestNotifications(t *testing.T) {
 			if got := cid.inbox(); countOf(got, "bea mentioned you in a comment on \u201cLow Tone\u201d") != 1 {
 				t.Errorf("cid not told of the mention: %q", got)
 			}
-			msg := waitMail(t, srv.URL, "cid@example.org", "bea mentioned you")
+			msg := waitMail(t, srv.URL, "cid@example.org", "You were mentioned in a comment")
 			mustContain(t, "mention mail", []byte(msg.Text), srv.URL+fmt.Sprintf("/tracks/%d#comment-%s", track, first))
+			if strings.Contains(msg.Text, "bea") || strings.Contains(msg.Subject, "bea") {
+				t.Errorf("the mail names the member who mentioned: %q %q", msg.Subject, msg.Text)
+			}
 
 			// A reply: bea is told once even when also mentioned; ana is
 			// told of the comment on her music; cid of nothing of his own.

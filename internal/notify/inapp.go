@@ -27,7 +27,9 @@ type Notice struct {
 }
 
 // Tell records n in the member's notifications and emails it through
-// Email, in tx (the transaction of the change that causes it). It does
+// Email, in tx (the transaction of the change that causes it); the email
+// says what kind of event it is and links to it, but names no other
+// member (see emailSubjects). It does
 // nothing when the member is the actor, is suspended, or was told of
 // n.Key already. A Link that is not a path on the site is an error.
 func (s *Service) Tell(ctx context.Context, tx *store.Tx, n Notice) error {
@@ -52,7 +54,28 @@ func (s *Service) Tell(ctx context.Context, tx *store.Tx, n Notice) error {
 	if err != nil || !added {
 		return err
 	}
-	return s.Email(ctx, tx, n.MemberID, n.Category, Event{Subject: n.Text, Text: n.Text, Link: s.BaseURL + n.Link})
+	e := Event{Subject: emailSubjects[n.Category], Text: "Read it on Chorus, in your notifications.", Link: s.BaseURL + n.Link}
+	if n.ActorID == 0 {
+		e.Text = n.Text
+	}
+	if n.Category == NewFollower { // the link is the follower's page
+		e.Link = s.BaseURL + "/notifications"
+	}
+	return s.Email(ctx, tx, n.MemberID, n.Category, e)
+}
+
+// emailSubjects are the subjects of notification email. A message, once
+// sent, cannot be taken back when the member who caused the event erases
+// their account, so email names neither that member nor their music (nor
+// links to their page): the notification on the site does, and goes with
+// them.
+var emailSubjects = map[Category]string{
+	NewFollower: "You have a new follower",
+	Comment:     "A new comment on your music",
+	Reply:       "A reply to your comment",
+	Mention:     "You were mentioned in a comment",
+	NewRelease:  "A new release from an artist you follow",
+	Moderation:  "A moderator's decision about what you posted",
 }
 
 // Moderation tells memberID of a moderator's decision about their
