@@ -320,7 +320,7 @@ func TestErasureLeavesNothing(t *testing.T) {
 			// mentioning the bystander, the follow), which name them.
 			var aboutThem int
 			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE member_id = `+fmt.Sprint(bystanderID)+
-				` AND text LIKE '%`+username+` mentioned you%'`).Scan(&aboutThem); err != nil || aboutThem != 1 {
+				` AND category = 'mention' AND actor_id = `+fmt.Sprint(quillonID)).Scan(&aboutThem); err != nil || aboutThem != 1 {
 				t.Fatalf("the bystander's notification of the mention: %d %v", aboutThem, err)
 			}
 

@@ -20,7 +20,10 @@ type Notice struct {
 	Category Category
 	// Key names the event ("mention:12"): a member is told of it once.
 	Key string
-	// Text is one line written by Chorus ("ana mentioned you on “Rain”").
+	// Text is one line written by Chorus. For new followers, comments,
+	// replies and mentions it follows the actor's name, which is looked up
+	// when shown and not stored ("mentioned you on “Rain”"); for the other
+	// kinds it is whole ("Ana Tones released “Rain”").
 	Text string
 	// Link is a path on the site ("/tracks/3#comment-12").
 	Link string

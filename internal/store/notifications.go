@@ -20,7 +20,13 @@ type Notification struct {
 	Category string
 	// Key names the event: a member gets one notification per key.
 	Key       string
-	Text      string
+	// Text says what happened, after the actor's name when Actor is set:
+	// "replied to your comment on “Rain”".
+	Text string
+	// Actor is the username of the member who caused it, for the kinds
+	// whose text follows it (read only; looked up when shown, so that the
+	// stored text, which the export gives, names no other member).
+	Actor     string
 	Link      string // a path on the site, such as "/tracks/3#comment-9"
 	CreatedAt time.Time
 	Read      bool
@@ -50,8 +56,7 @@ func (s *DB) Notifications(ctx context.Context, memberID int64, limit, offset in
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM notifications WHERE member_id = ?`, memberID).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.query(ctx, `SELECT id, member_id, COALESCE(actor_id, 0), category, event_key, text, link, created_at, read_at
-		FROM notifications WHERE member_id = ? ORDER BY id DESC LIMIT ? OFFSET ?`, memberID, limit, offset)
+	rows, err := s.query(ctx, `SELECT `+notificationColumns+` WHERE n.member_id = ? ORDER BY n.id DESC LIMIT ? OFFSET ?`, memberID, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -67,10 +72,16 @@ func (s *DB) Notifications(ctx context.Context, memberID int64, limit, offset in
 	return out, total, rows.Err()
 }
 
+// notificationColumns names the actor only for the kinds whose text
+// follows a member's name.
+const notificationColumns = `n.id, n.member_id, COALESCE(n.actor_id, 0), n.category, n.event_key, n.text,
+	CASE WHEN n.category IN ('new_follower', 'comment', 'reply', 'mention') THEN COALESCE(m.username, '') ELSE '' END,
+	n.link, n.created_at, n.read_at FROM notifications n LEFT JOIN members m ON m.id = n.actor_id`
+
 func scanNotification(row rowScanner) (Notification, error) {
 	var n Notification
 	var read sql.NullTime
-	err := row.Scan(&n.ID, &n.MemberID, &n.ActorID, &n.Category, &n.Key, &n.Text, &n.Link, &n.CreatedAt, &read)
+	err := row.Scan(&n.ID, &n.MemberID, &n.ActorID, &n.Category, &n.Key, &n.Text, &n.Actor, &n.Link, &n.CreatedAt, &read)
 	n.Read = read.Valid
 	return n, err
 }
@@ -91,8 +102,7 @@ func (tx *Tx) ReadNotification(ctx context.Context, memberID, id int64) (Notific
 	if _, err := tx.exec(ctx, `UPDATE notifications SET read_at = ? WHERE id = ? AND member_id = ? AND read_at IS NULL`, tx.Now, id, memberID); err != nil {
 		return Notification{}, err
 	}
-	n, err := scanNotification(tx.queryRow(ctx, `SELECT id, member_id, COALESCE(actor_id, 0), category, event_key, text, link, created_at, read_at
-		FROM notifications WHERE id = ? AND member_id = ?`, id, memberID))
+	n, err := scanNotification(tx.queryRow(ctx, `SELECT `+notificationColumns+` WHERE n.id = ? AND n.member_id = ?`, id, memberID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, fmt.Errorf("notification %d: %w", id, chorus.ErrNotFound)
 	}

@@ -59,7 +59,7 @@ func (s *Server) announce(ctx context.Context, tx *store.Tx, e communityEvent) e
 		}
 		return s.Notify.Tell(ctx, tx, notify.Notice{MemberID: owner, ActorID: actor.ID, Category: notify.NewFollower,
 			Key:  fmt.Sprintf("follow:%s:%d:%d", e.Target.Kind, e.Target.ID, actor.ID),
-			Text: fmt.Sprintf("%s follows %s", actor.Username, what), Link: "/members/" + url.PathEscape(actor.Username)})
+			Text: "follows " + what, Link: "/members/" + url.PathEscape(actor.Username)})
 	case eventComment:
 		return s.announceComment(ctx, tx, actor, e)
 	}
@@ -95,7 +95,7 @@ func (s *Server) announceComment(ctx context.Context, tx *store.Tx, actor chorus
 		if err != nil {
 			return err
 		}
-		if err := tell(id, notify.Mention, fmt.Sprintf("%s mentioned you in a comment on %s", actor.Username, on)); err != nil {
+		if err := tell(id, notify.Mention, "mentioned you in a comment on "+on); err != nil {
 			return err
 		}
 	}
@@ -104,9 +104,9 @@ func (s *Server) announceComment(ctx context.Context, tx *store.Tx, actor chorus
 		if err != nil {
 			return err
 		}
-		if err := tell(author, notify.Reply, fmt.Sprintf("%s replied to your comment on %s", actor.Username, on)); err != nil {
+		if err := tell(author, notify.Reply, "replied to your comment on "+on); err != nil {
 			return err
 		}
 	}
-	return tell(owner, notify.Comment, fmt.Sprintf("%s commented on %s", actor.Username, on))
+	return tell(owner, notify.Comment, "commented on "+on)
 }
