@@ -19,7 +19,7 @@ type Notification struct {
 	ActorID  int64
 	Category string
 	// Key names the event: a member gets one notification per key.
-	Key       string
+	Key string
 	// Text says what happened, after the actor's name when Actor is set:
 	// "replied to your comment on “Rain”".
 	Text string
