@@ -565,6 +565,8 @@ func TestExportMasksOtherMembersReplies(t *testing.T) {
 			mustContain(t, "playlist tracks", []byte(entries[export.TableFile("playlist_tracks")]), fmt.Sprint(track))
 			mustContain(t, "favourites", []byte(entries[export.TableFile("favourites")]), fmt.Sprint(track))
 			mustContain(t, "follows", []byte(entries[export.TableFile("follows")]), memberIDOf(t, srv, "openreplier"))
+			// Their notifications are exported, naming no other member.
+			mustContain(t, "notifications", []byte(entries[export.TableFile("notifications")]), "replied to your comment on")
 			others := entries[export.OthersFile("comments")]
 			mustContain(t, "replies of others", []byte(others), "words of the shy one,", "another member", "words of the open one,", "openreplier")
 			mustContain(t, "manifest", []byte(entries["manifest.json"]), `"file": "others/comments.csv"`, "another member")

@@ -206,12 +206,13 @@ func TestErasureLeavesNothing(t *testing.T) {
 			first := c.comment(trackForm("body", "quillon-comment-words"))
 			other := bystander.comment(trackForm("body", "a bystander's comment"))
 			bystander.comment(trackForm("parent", first, "body", "a bystander's reply"))
-			c.comment(trackForm("parent", other, "body", "quillon-reply-words"))
+			c.comment(trackForm("parent", other, "body", "quillon-reply-words, @bystander"))
 			for path, form := range map[string]url.Values{
 				"/reviews":            trackForm("score", "3", "body", "quillon-review-words"),
 				"/playlists":          {"name": {"Quillon Playlist"}, "visibility": {"public"}, "track": {fmt.Sprint(up.Results[1].TrackID)}},
 				"/favourites":         trackForm(),
 				"/settings/community": {"favourites": {"public"}, "follows": {"public"}, "activity": {"public"}},
+				"/settings/sharing":   {"favourites": {"on"}, "reviews": {"on"}},
 			} {
 				if resp, body := c.postForm(path, form); resp.StatusCode != http.StatusSeeOther {
 					t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
@@ -355,6 +356,14 @@ func TestErasureLeavesNothing(t *testing.T) {
 			}
 			if _, err := db.PostSale(ctx, store.Sale{Reference: "quillon-order", Currency: "EUR", ArtistShare: 5000, Lines: []store.SaleLine{{MemberID: member.ID, Amount: 1234}}}); err != nil {
 				t.Fatal(err)
+			}
+
+			// Notifications: theirs, and others' about them (the reply
+			// mentioning the bystander, the follow), which name them.
+			var aboutThem int
+			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE member_id = `+fmt.Sprint(bystanderID)+
+				` AND category = 'mention' AND actor_id = `+fmt.Sprint(quillonID)).Scan(&aboutThem); err != nil || aboutThem != 1 {
+				t.Fatalf("the bystander's notification of the mention: %d %v", aboutThem, err)
 			}
 
 			// Before: every marker is somewhere, or the search below proves nothing.

@@ -181,13 +181,15 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 			if resp, body := c.postForm("/blocks", url.Values{"id": {otherID}}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("block: %d %s", resp.StatusCode, body)
 			}
+			// A comment by someone else, so that the notifications page has forms.
+			member(t, srv.URL, "nosy").comment(url.Values{"kind": {"track"}, "id": {fmt.Sprint(trackID)}, "body": {"Hello @rooty"}})
 
 			pages := []string{"/", "/signup", "/privacy", "/admin/policy", draftPath, "/admin/processors", "/login", "/studio", "/studio/upload", string(artistPath), "/studio/pro", "/studio/pro/bank/remove", "/admin/pro/payouts",
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
 				"/settings/passkeys", "/settings/history", "/reset", "/settings/notifications", "/admin/newsletters", newsletter, unsubscribe,
 				fmt.Sprintf("/tracks/%d", trackID), "/artists/hostile-band", "/comments/" + commentPath[1] + "/edit",
-				"/playlists", playlistPath, "/settings/community", "/members/rooty",
+				"/playlists", playlistPath, "/settings/community", "/members/rooty", "/notifications", "/settings/sharing",
 				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath,
 				"/pro", "/pro/account", "/admin/pro/products", "/admin/pro/orders",
 				"/discussions", "/discussions/talk", threadPath, fmt.Sprintf("/discussions/p/%d/edit", postID), "/discussions/search?q=first", "/admin/discussions",

@@ -78,6 +78,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		ln.Close()
 		return err
 	}
+	svc.Released = notifier.NewRelease
 	ingester := analytics.New(d.db, analytics.Options{Logger: logger.With("component", "analytics")})
 	defer ingester.Close() // commits what is queued; a second Close is harmless
 	srv, err := web.New(web.Deps{Analytics: ingester, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,

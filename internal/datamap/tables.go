@@ -82,6 +82,7 @@ var Tables = slices.Concat(
 	proTables,
 	licensingTables,
 	discussionsTables,
+	notificationsTables,
 )
 
 // accountTables declares the tables of accounts, identity, the catalogue

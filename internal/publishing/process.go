@@ -101,9 +101,15 @@ func (s *Service) ProcessTrack(ctx context.Context, trackID int64, attempt int, 
 		}
 	}
 	return s.DB.Tx(ctx, func(tx *store.Tx) error {
-		return tx.MarkProcessed(ctx, trackID, store.ProcessedTrack{
+		if err := tx.MarkProcessed(ctx, trackID, store.ProcessedTrack{
 			StreamKey: streamKey, StreamSize: size, StreamHash: hash, Duration: res.Duration, Peaks: res.Peaks, CoverKey: coverKey,
-		})
+		}); err != nil {
+			return err
+		}
+		if s.Released == nil {
+			return nil
+		}
+		return s.Released(ctx, tx, trackID)
 	})
 }
 

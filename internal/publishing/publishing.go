@@ -35,6 +35,10 @@ type Service struct {
 	// MaxBytes is the largest accepted original, in bytes.
 	MaxBytes int64
 	Logger   *slog.Logger
+	// Released, when set, is called in the transaction that marks a track
+	// processed, so that a track published before its processing ended
+	// is announced as it becomes public (notify.Service.NewRelease).
+	Released func(ctx context.Context, tx *store.Tx, trackID int64) error
 }
 
 // Upload is one audio file to add to an artist's catalogue.

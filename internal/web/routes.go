@@ -64,6 +64,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /playlists/{id}/delete", s.h(s.requireMember(s.deletePlaylist)))
 	mux.Handle("POST /playlists/add", s.h(s.requireMember(s.addToPlaylist)))
 	mux.Handle("POST /playlists/{id}/tracks/{track}/{action}", s.h(s.requireMember(s.changePlaylistTrack)))
+	mux.Handle("GET /notifications", s.h(s.requireMember(s.inbox)))
+	mux.Handle("POST /notifications/read", s.h(s.requireMember(s.markAllNotificationsRead)))
+	mux.Handle("POST /notifications/{id}/read", s.h(s.requireMember(s.markNotificationRead)))
+	mux.Handle("POST /notifications/{id}/open", s.h(s.requireMember(s.openNotification)))
+	mux.Handle("GET /feed", s.h(s.requireMember(s.feed)))
+	mux.Handle("GET /settings/sharing", s.h(s.requireMember(s.sharingSettings)))
+	mux.Handle("POST /settings/sharing", s.h(s.requireMember(s.saveSharingSettings)))
 	mux.Handle("GET /settings/community", s.h(s.requireMember(s.communitySettings)))
 	mux.Handle("POST /settings/community", s.h(s.requireMember(s.saveCommunitySettings)))
 

@@ -203,6 +203,8 @@ type View struct {
 	// Notice is the notice of a new privacy policy version, nil when the
 	// member has acknowledged the version in force (or for a visitor).
 	Notice *policyNotice
+	// Unread is how many notifications the member has not read.
+	Unread int
 	Data   any
 }
 
@@ -218,6 +220,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	v.SignIn = s.signInButtons()
 	v.Consent = s.banner(r, v.Member)
 	v.Notice = s.notice(r, v.Member)
+	if v.Member != nil {
+		n, err := s.DB.UnreadNotifications(r.Context(), v.Member.ID)
+		if err != nil {
+			return err
+		}
+		v.Unread = n
+	}
 	var buf strings.Builder
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", page, err)
@@ -241,7 +250,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 // privatePath reports whether pages under path hold personal data or
 // secrets even for a visitor (forms with tokens, the login page).
 func privatePath(path string) bool {
-	for _, p := range []string{"/settings", "/studio", "/admin", "/login", "/signup", "/reset", "/verify", "/auth/", "/members/", "/privacy/"} {
+	for _, p := range []string{"/settings", "/studio", "/admin", "/login", "/signup", "/reset", "/verify", "/auth/", "/members/", "/privacy/", "/notifications", "/feed"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}

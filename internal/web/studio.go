@@ -575,7 +575,10 @@ func (s *Server) editTrack(w http.ResponseWriter, r *http.Request) error {
 		}
 		switch action {
 		case "publish":
-			return tx.SetPublished(r.Context(), t.ID, true)
+			if err := tx.SetPublished(r.Context(), t.ID, true); err != nil {
+				return err
+			}
+			return s.Notify.NewRelease(r.Context(), tx, t.ID) // nothing until it is processed
 		case "unpublish":
 			return tx.SetPublished(r.Context(), t.ID, false)
 		}
@@ -680,6 +683,9 @@ func (s *Server) bulkPublish(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			if err := tx.SetPublished(r.Context(), id, true); err != nil {
+				return err
+			}
+			if err := s.Notify.NewRelease(r.Context(), tx, id); err != nil {
 				return err
 			}
 			n++
