@@ -120,12 +120,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /studio/tracks/{id}/retry", s.h(s.requireMember(s.retryTrack)))
 	mux.Handle("POST /studio/tracks/{id}/delete", s.h(s.requireMember(s.deleteTrack)))
 	mux.Handle("POST /studio/publish", s.h(s.requireVerified(s.bulkPublish)))
+	mux.Handle("GET /studio/stats", s.h(s.requireMember(s.studioStats)))
+	mux.Handle("GET /studio/artists/{id}/stats", s.h(s.requireMember(s.artistStatsPage)))
+	mux.Handle("GET /studio/artists/{id}/stats.csv", s.h(s.requireMember(s.artistStatsCSV)))
 
 	// Administration.
 	mux.Handle("GET /admin/mail", s.h(s.requireRole(chorus.RoleAdmin, s.adminMail)))
 	mux.Handle("GET /admin/mail/{id}", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailMessage)))
 	mux.Handle("GET /admin/mail/{id}/eml", s.h(s.requireRole(chorus.RoleAdmin, s.adminMailEML)))
 	mux.Handle("GET /admin", s.h(s.requireRole(chorus.RoleAdmin, s.adminHome)))
+	mux.Handle("GET /admin/stats", s.h(s.requireRole(chorus.RoleAdmin, s.adminStatsPage)))
 	mux.Handle("GET /admin/members", s.h(s.requireRole(chorus.RoleAdmin, s.adminMembers)))
 	mux.Handle("GET /admin/record", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecord)))
 	mux.Handle("GET /admin/record.md", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecordMarkdown)))
