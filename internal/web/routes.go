@@ -46,6 +46,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /artists/{slug}/picture/{size}", s.h(s.artistPicture))
 	mux.Handle("GET /tags/{tag}", s.h(s.tagPage))
 	mux.Handle("GET /licences", s.h(s.licencesPage))
+	mux.Handle("GET /charts", s.h(s.chartsPage))
 
 	// Privacy choices: consent to what is not strictly necessary.
 	mux.Handle("GET /privacy/choices", s.h(s.privacyChoices))
