@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -308,4 +309,12 @@ func TestAdminDashboard(t *testing.T) {
 			t.Error("the growth chart has no desc")
 		}
 	})
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// newRequestAs is a GET of path by m.
+func newRequestAs(m *chorus.Member, path string) *http.Request {
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	return r.WithContext(context.WithValue(r.Context(), memberKey, m))
 }
