@@ -33,6 +33,7 @@ var hostileValues = map[string]string{
 // formSpec is one form found on a page.
 type formSpec struct {
 	page, action, enctype string
+	get                   bool // method="get": the values go in the query
 	fields                []formField
 }
 
@@ -86,7 +87,7 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 			pages := []string{"/", "/signup", "/login", "/studio", "/studio/upload", string(artistPath),
 				fmt.Sprintf("/studio/tracks/%d", trackID), "/admin", "/admin/members", "/admin/mail",
 				"/settings", "/settings/profile", "/settings/security", "/settings/sessions", "/settings/connections",
-				"/settings/passkeys", "/settings/history", "/reset"}
+				"/settings/passkeys", "/settings/history", "/reset", string(artistPath) + "/stats", "/admin/stats", "/charts"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)
@@ -161,12 +162,12 @@ func parseForms(t *testing.T, page string, body []byte) []formSpec {
 		if n.Type == html.ElementNode {
 			switch n.Data {
 			case "form":
-				if strings.EqualFold(attr(n, "method"), "post") {
+				if method := strings.ToLower(attr(n, "method")); method == "post" || method == "get" {
 					action := attr(n, "action")
 					if action == "" {
 						action = page
 					}
-					forms = append(forms, formSpec{page: page, action: action, enctype: attr(n, "enctype")})
+					forms = append(forms, formSpec{page: page, action: action, enctype: attr(n, "enctype"), get: method == "get"})
 					cur = &forms[len(forms)-1]
 					for c := n.FirstChild; c != nil; c = c.NextSibling {
 						walk(c)
@@ -232,6 +233,9 @@ func (c *client) submit(f formSpec, v string) (*http.Response, []byte) {
 		default:
 			vals.Add(fl.name, v)
 		}
+	}
+	if f.get {
+		return c.get(f.action + "?" + vals.Encode())
 	}
 	if f.enctype != "multipart/form-data" {
 		return c.postForm(f.action, vals)

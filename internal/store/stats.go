@@ -26,7 +26,7 @@ func (s *DB) SubjectTotals(ctx context.Context, q TotalsQuery) ([]DailyRow, erro
 	var b strings.Builder
 	args := []any{q.SubjectKind, q.From, q.To}
 	b.WriteString(`SELECT subject_id, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
-		FROM analytics_daily WHERE subject_kind = ? AND dimension = 'all' AND value = '' AND day >= ? AND day <= ?`)
+		FROM analytics_daily WHERE subject_kind = ? AND dimension = 'all' AND day >= ? AND day <= ?`)
 	column := map[string]string{"track": "t.id", "album": "t.album_id", "artist": "t.artist_id"}[q.SubjectKind]
 	if column == "" {
 		column = "t.id"
