@@ -164,6 +164,23 @@ func BenchmarkDashboard(b *testing.B) {
 	rows := seed(b, db, days)
 	b.Logf("seeded %d events as %d daily rows (%d tracks, %d members) in %s", *events, rows, *tracks, *members+1, time.Since(began).Round(time.Second))
 
+	// The plan of the heaviest query: every track's totals over the year.
+	plan, err := db.SQL().Query(`EXPLAIN QUERY PLAN SELECT subject_id, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
+		FROM analytics_daily WHERE subject_kind = 'track' AND dimension = 'all' AND day >= ? AND day <= ? GROUP BY subject_id ORDER BY SUM(plays) DESC LIMIT 10`,
+		days[0].Format(store.DayFormat), today.Format(store.DayFormat))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for plan.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := plan.Scan(&id, &parent, &unused, &detail); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("plan: %s", detail)
+	}
+	plan.Close()
+
 	m, err := mail.New(db, mail.Config{BaseURL: "http://chorus.test", Dir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
