@@ -132,15 +132,20 @@ func (s *DB) TracksSharingTags(ctx context.Context, trackID int64, limit int) ([
 	return out, rows.Err()
 }
 
+// coListenSample bounds how many of a track's listeners CoListened
+// follows, so that a popular track's page stays cheap.
+const coListenSample = 1000
+
 // CoListened returns the tracks played by at least minListeners of the
-// people who played trackID, most shared listeners first, at most limit.
+// people who played trackID (up to coListenSample of them), most shared
+// listeners first, at most limit.
 // Only identified plays count, and a play carries an identifier (member
 // or visitor id) only when its listener consented to analytics; the
 // listeners are counted, never returned.
 func (s *DB) CoListened(ctx context.Context, trackID int64, minListeners, limit int) ([]Related, error) {
 	rows, err := s.query(ctx, `WITH mine AS (
 			SELECT DISTINCT COALESCE(member_id, 0) AS m, visitor_id AS v FROM analytics_events
-			WHERE track_id = ? AND kind = 'play' AND (member_id IS NOT NULL OR visitor_id <> '')),
+			WHERE track_id = ? AND kind = 'play' AND (member_id IS NOT NULL OR visitor_id <> '') LIMIT ?),
 		theirs AS (
 			SELECT e.track_id, e.member_id AS m, '' AS v FROM analytics_events e JOIN mine ON e.member_id = mine.m
 			WHERE mine.m <> 0 AND e.kind = 'play' AND e.track_id <> ? AND e.track_id <> 0
@@ -149,7 +154,7 @@ func (s *DB) CoListened(ctx context.Context, trackID int64, minListeners, limit 
 			WHERE mine.v <> '' AND e.visitor_id <> '' AND e.member_id IS NULL AND e.kind = 'play' AND e.track_id <> ? AND e.track_id <> 0)
 		SELECT theirs.track_id, COUNT(*) FROM theirs JOIN tracks t ON t.id = theirs.track_id AND `+publicTrack+`
 		GROUP BY theirs.track_id HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, theirs.track_id DESC LIMIT ?`,
-		trackID, trackID, trackID, minListeners, limit)
+		trackID, coListenSample, trackID, trackID, minListeners, limit)
 	if err != nil {
 		return nil, err
 	}

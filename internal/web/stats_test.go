@@ -163,11 +163,11 @@ func TestArtistDashboard(t *testing.T) {
 		f.events(day, analytics.Download, hit, band, desktop, "a0")
 		f.rollUp(day)
 
-		status, body, _ := f.get(owner, "/studio/stats?period=7d")
-		if status != http.StatusSeeOther {
-			t.Fatalf("/studio/stats for a member with one artist: %d, want a redirect", status)
+		status, _, h := f.get(owner, "/studio/stats?period=7d")
+		if want := fmt.Sprintf("/studio/artists/%d/stats?period=7d", band.ID); status != http.StatusSeeOther || h.Get("Location") != want {
+			t.Fatalf("/studio/stats for a member with one artist: %d to %q, want a redirect to %s", status, h.Get("Location"), want)
 		}
-		status, body, _ = f.get(owner, fmt.Sprintf("/studio/artists/%d/stats?period=7d", band.ID))
+		status, body, _ := f.get(owner, fmt.Sprintf("/studio/artists/%d/stats?period=7d", band.ID))
 		if status != http.StatusOK {
 			t.Fatalf("dashboard: %d\n%.500s", status, body)
 		}
