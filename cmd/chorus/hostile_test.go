@@ -34,6 +34,7 @@ var hostileValues = map[string]string{
 // formSpec is one form found on a page.
 type formSpec struct {
 	page, action, enctype string
+	get                   bool // method="get": the values go in the query
 	fields                []formField
 }
 
@@ -193,7 +194,8 @@ func TestHostileInputOnEveryForm(t *testing.T) {
 				"/contact", "/admin/requests", "/admin/requests/1", "/admin/legal", legalPath,
 				"/pro", "/pro/account", "/admin/pro/products", "/admin/pro/orders",
 				"/discussions", "/discussions/talk", threadPath, fmt.Sprintf("/discussions/p/%d/edit", postID), "/discussions/search?q=first", "/admin/discussions",
-				"/report?kind=member&key=" + otherID, "/moderation", "/settings/blocked", "/members/hostilemember"}
+				"/report?kind=member&key=" + otherID, "/moderation", "/settings/blocked", "/members/hostilemember",
+				string(artistPath) + "/stats", "/admin/stats", "/charts"}
 			var forms []formSpec
 			for _, p := range pages {
 				resp, body := c.get(p)
@@ -268,12 +270,12 @@ func parseForms(t *testing.T, page string, body []byte) []formSpec {
 		if n.Type == html.ElementNode {
 			switch n.Data {
 			case "form":
-				if strings.EqualFold(attr(n, "method"), "post") {
+				if method := strings.ToLower(attr(n, "method")); method == "post" || method == "get" {
 					action := attr(n, "action")
 					if action == "" {
 						action = page
 					}
-					forms = append(forms, formSpec{page: page, action: action, enctype: attr(n, "enctype")})
+					forms = append(forms, formSpec{page: page, action: action, enctype: attr(n, "enctype"), get: method == "get"})
 					cur = &forms[len(forms)-1]
 					for c := n.FirstChild; c != nil; c = c.NextSibling {
 						walk(c)
@@ -339,6 +341,9 @@ func (c *client) submit(f formSpec, v string) (*http.Response, []byte) {
 		default:
 			vals.Add(fl.name, v)
 		}
+	}
+	if f.get {
+		return c.get(f.action + "?" + vals.Encode())
 	}
 	if f.enctype != "multipart/form-data" {
 		return c.postForm(f.action, vals)

@@ -43,7 +43,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "home.html", "", map[string]any{"Latest": latest, "Popular": popular, "Albums": albums, "Tags": tags, "Covers": covers})
+	charts, err := s.charts(r.Context(), "week", "", 10)
+	if err != nil {
+		return err
+	}
+	forYou, err := s.forYou(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "home.html", "", map[string]any{"Latest": latest, "Popular": popular, "Albums": albums, "Tags": tags, "Covers": covers,
+		"Charts": charts, "ForYou": forYou})
 }
 
 // albumCovers maps each album's ID to the ID of one of its public tracks
@@ -115,7 +124,11 @@ func (s *Server) trackPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "track.html", t.Title+" by "+t.ArtistName, map[string]any{"Track": t, "Licence": l, "Attribution": credit, "Album": album, "Community": cv})
+	similar, err := s.similarTracks(r.Context(), t, similarLimit)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "track.html", t.Title+" by "+t.ArtistName, map[string]any{"Track": t, "Licence": l, "Attribution": credit, "Album": album, "Community": cv, "Similar": similar})
 }
 
 func (s *Server) albumPage(w http.ResponseWriter, r *http.Request) error {
@@ -195,7 +208,13 @@ func (s *Server) tagPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, "tag.html", "#"+tag, map[string]any{"Tag": tag, "Tracks": tracks, "Total": total, "Page": p, "Pages": (total + pageSize - 1) / pageSize})
+	var charts chartSet
+	if tag != "" {
+		if charts, err = s.charts(r.Context(), "week", tag, 10); err != nil {
+			return err
+		}
+	}
+	return s.render(w, r, http.StatusOK, "tag.html", "#"+tag, map[string]any{"Tag": tag, "Tracks": tracks, "Total": total, "Page": p, "Pages": (total + pageSize - 1) / pageSize, "Charts": charts})
 }
 
 func (s *Server) licencesPage(w http.ResponseWriter, r *http.Request) error {

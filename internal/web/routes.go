@@ -46,6 +46,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /artists/{slug}/picture/{size}", s.h(s.artistPicture))
 	mux.Handle("GET /tags/{tag}", s.h(s.tagPage))
 	mux.Handle("GET /licences", s.h(s.licencesPage))
+	mux.Handle("GET /charts", s.h(s.chartsPage))
 
 	// Community: comments, reviews, favourites, follows, playlists.
 	mux.Handle("POST /comments", s.h(s.requireVerified(s.postComment)))
@@ -182,6 +183,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /studio/tracks/{id}/retry", s.h(s.requireMember(s.retryTrack)))
 	mux.Handle("POST /studio/tracks/{id}/delete", s.h(s.requireMember(s.deleteTrack)))
 	mux.Handle("POST /studio/publish", s.h(s.requireVerified(s.bulkPublish)))
+	mux.Handle("GET /studio/stats", s.h(s.requireMember(s.studioStats)))
+	mux.Handle("GET /studio/artists/{id}/stats", s.h(s.requireMember(s.artistStatsPage)))
+	mux.Handle("GET /studio/artists/{id}/stats.csv", s.h(s.requireMember(s.artistStatsCSV)))
 
 	// Chorus PRO: the artist's programme, under their studio.
 	mux.Handle("GET /studio/pro", s.h(s.requireVerified(s.proPage)))
@@ -232,6 +236,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /admin/newsletters/{id}/test", s.h(s.requireRole(chorus.RoleAdmin, s.testNewsletter)))
 	mux.Handle("POST /admin/newsletters/{id}/send", s.h(s.requireRole(chorus.RoleAdmin, s.sendNewsletter)))
 	mux.Handle("GET /admin", s.h(s.requireRole(chorus.RoleAdmin, s.adminHome)))
+	mux.Handle("GET /admin/stats", s.h(s.requireRole(chorus.RoleAdmin, s.adminStatsPage)))
 	mux.Handle("GET /admin/members", s.h(s.requireRole(chorus.RoleAdmin, s.adminMembers)))
 	mux.Handle("GET /admin/record", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecord)))
 	mux.Handle("GET /admin/record.md", s.h(s.requireRole(chorus.RoleAdmin, s.adminRecordMarkdown)))

@@ -105,6 +105,11 @@ type Server struct {
 	limiter *ratelimit.Limiter
 	// streams notes what was streamed to whom, to check reported plays.
 	streams *streamNotes
+	// chartCache keeps computed charts for a few minutes.
+	chartCache *chartCache
+	// recentPlays reads a member's own recent plays for "for you"; only
+	// forYou calls it, after the consent check.
+	recentPlays func(ctx context.Context, memberID int64, limit int) ([]int64, error)
 }
 
 // New parses every template (failing at start, not at request time) and
@@ -128,6 +133,8 @@ func New(d Deps) (*Server, error) {
 	}
 	s.limiter = ratelimit.New(d.DB)
 	s.streams = newStreamNotes()
+	s.chartCache = &chartCache{entries: map[string]cachedCharts{}}
+	s.recentPlays = d.DB.RecentPlays
 	s.sessions = scs.New()
 	if d.DB.Dialect() == store.Postgres {
 		s.sessions.Store = hashedTokens{postgresstore.NewWithCleanupInterval(d.DB.SQL(), 30*time.Minute)}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// TotalsQuery selects the subjects whose period totals SubjectTotals sums:
+// every subject of SubjectKind ("track", "album" or "artist") with rows in
+// days From to To inclusive ("YYYY-MM-DD"), optionally only the tracks or
+// albums of one artist (ArtistID) or the subjects with a track tagged Tag.
+type TotalsQuery struct {
+	SubjectKind string
+	From, To    string
+	ArtistID    int64
+	Tag         string
+	// Limit bounds the rows returned, largest plays first; 0 returns all.
+	Limit int
+}
+
+// SubjectTotals sums the "all" rows of analytics_daily per subject over
+// q's days: one row per subject (Day and Value empty), largest plays
+// first. Listeners is a sum of daily distinct listeners.
+func (s *DB) SubjectTotals(ctx context.Context, q TotalsQuery) ([]DailyRow, error) {
+	var b strings.Builder
+	args := []any{q.SubjectKind, q.From, q.To}
+	b.WriteString(`SELECT subject_id, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
+		FROM analytics_daily WHERE subject_kind = ? AND dimension = 'all' AND day >= ? AND day <= ?`)
+	column := map[string]string{"track": "t.id", "album": "t.album_id", "artist": "t.artist_id"}[q.SubjectKind]
+	if column == "" {
+		column = "t.id"
+	}
+	if q.ArtistID != 0 {
+		b.WriteString(` AND subject_id IN (SELECT ` + column + ` FROM tracks t WHERE t.artist_id = ? AND ` + column + ` IS NOT NULL)`)
+		args = append(args, q.ArtistID)
+	}
+	if q.Tag != "" {
+		b.WriteString(` AND subject_id IN (SELECT ` + column + ` FROM tracks t JOIN track_tags g ON g.track_id = t.id WHERE g.tag = ? AND ` + column + ` IS NOT NULL)`)
+		args = append(args, q.Tag)
+	}
+	b.WriteString(` GROUP BY subject_id ORDER BY SUM(plays) DESC, subject_id`)
+	if q.Limit > 0 {
+		b.WriteString(` LIMIT ?`)
+		args = append(args, q.Limit)
+	}
+	rows, err := s.query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DailyRow
+	for rows.Next() {
+		r := DailyRow{SubjectKind: q.SubjectKind, Dimension: "all"}
+		if err := rows.Scan(&r.SubjectID, &r.Views, &r.Plays, &r.Listeners, &r.Downloads, &r.Favourites); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SiteFigures are the counts of the admin dashboard.
+type SiteFigures struct {
+	Members      int64 // all accounts
+	NewMembers   int64 // accounts created in the period
+	Tracks       int64 // all tracks in any state
+	Uploads      int64 // tracks uploaded in the period
+	StorageBytes int64 // originals and stream copies of every track, in bytes
+}
+
+// SiteFigures counts members, tracks and stored bytes, all time and for
+// the period [from, to).
+func (s *DB) SiteFigures(ctx context.Context, from, to time.Time) (SiteFigures, error) {
+	var f SiteFigures
+	err := s.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END), 0) FROM members`,
+		from.UTC(), to.UTC()).Scan(&f.Members, &f.NewMembers)
+	if err != nil {
+		return f, err
+	}
+	err = s.queryRow(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN created_at >= ? AND created_at < ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(original_size + stream_size), 0) FROM tracks`, from.UTC(), to.UTC()).Scan(&f.Tracks, &f.Uploads, &f.StorageBytes)
+	return f, err
+}
+
+// MembersJoined returns the creation times of the accounts created in
+// [from, to), oldest first: the admin dashboard buckets them by day or
+// month.
+func (s *DB) MembersJoined(ctx context.Context, from, to time.Time) ([]time.Time, error) {
+	rows, err := s.query(ctx, `SELECT created_at FROM members WHERE created_at >= ? AND created_at < ? ORDER BY created_at`, from.UTC(), to.UTC())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []time.Time
+	for rows.Next() {
+		var t time.Time
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		out = append(out, t.UTC())
+	}
+	return out, rows.Err()
+}
+
+// Related is a track found near another one, with how strongly: Shared
+// tags, or Listeners who played both.
+type Related struct {
+	TrackID   int64
+	Shared    int
+	Listeners int
+}
+
+// TracksSharingTags returns the tracks that share tags with trackID, most
+// shared tags first, at most limit.
+func (s *DB) TracksSharingTags(ctx context.Context, trackID int64, limit int) ([]Related, error) {
+	rows, err := s.query(ctx, `SELECT o.track_id, COUNT(*) FROM track_tags me JOIN track_tags o ON o.tag = me.tag AND o.track_id <> me.track_id
+		JOIN tracks t ON t.id = o.track_id AND `+publicTrack+`
+		WHERE me.track_id = ? GROUP BY o.track_id ORDER BY COUNT(*) DESC, o.track_id DESC LIMIT ?`, trackID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Related
+	for rows.Next() {
+		var r Related
+		if err := rows.Scan(&r.TrackID, &r.Shared); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// coListenSample bounds how many of a track's listeners CoListened
+// follows, so that a popular track's page stays cheap.
+const coListenSample = 1000
+
+// CoListened returns the tracks played by at least minListeners of the
+// people who played trackID (up to coListenSample of them), most shared
+// listeners first, at most limit.
+// Only identified plays count, and a play carries an identifier (member
+// or visitor id) only when its listener consented to analytics; the
+// listeners are counted, never returned.
+func (s *DB) CoListened(ctx context.Context, trackID int64, minListeners, limit int) ([]Related, error) {
+	rows, err := s.query(ctx, `WITH mine AS (
+			SELECT DISTINCT COALESCE(member_id, 0) AS m, visitor_id AS v FROM analytics_events
+			WHERE track_id = ? AND kind = 'play' AND (member_id IS NOT NULL OR visitor_id <> '') LIMIT ?),
+		theirs AS (
+			SELECT e.track_id, e.member_id AS m, '' AS v FROM analytics_events e JOIN mine ON e.member_id = mine.m
+			WHERE mine.m <> 0 AND e.kind = 'play' AND e.track_id <> ? AND e.track_id <> 0
+			UNION
+			SELECT e.track_id, 0, e.visitor_id FROM analytics_events e JOIN mine ON e.visitor_id = mine.v
+			WHERE mine.v <> '' AND e.visitor_id <> '' AND e.member_id IS NULL AND e.kind = 'play' AND e.track_id <> ? AND e.track_id <> 0)
+		SELECT theirs.track_id, COUNT(*) FROM theirs JOIN tracks t ON t.id = theirs.track_id AND `+publicTrack+`
+		GROUP BY theirs.track_id HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, theirs.track_id DESC LIMIT ?`,
+		trackID, coListenSample, trackID, trackID, minListeners, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Related
+	for rows.Next() {
+		var r Related
+		if err := rows.Scan(&r.TrackID, &r.Listeners); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RecentPlays returns the tracks the member played most recently, newest
+// first and each once, at most limit. Only the member's own linked plays
+// are read.
+func (s *DB) RecentPlays(ctx context.Context, memberID int64, limit int) ([]int64, error) {
+	rows, err := s.query(ctx, `SELECT track_id FROM analytics_events WHERE member_id = ? AND kind = 'play' AND track_id <> 0
+		GROUP BY track_id ORDER BY MAX(occurred_at) DESC, track_id LIMIT ?`, memberID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
