@@ -168,6 +168,9 @@ func TestModeration(t *testing.T) {
 			if !strings.Contains(msg.Text, site.srv.URL+appealPath) {
 				t.Errorf("the mail has no appeal link:\n%s", msg.Text)
 			}
+			// And on the site, among their notifications.
+			_, body = c["bea"].get("/notifications")
+			mustContain(t, "the author's notifications", body, "Moderators hid your comment")
 
 			// The appeal: the author's only, once.
 			resp, body = c["cid"].get(appealPath)

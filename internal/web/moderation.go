@@ -465,6 +465,15 @@ func (s *Server) tellAuthor(ctx context.Context, tx *store.Tx, it reportedItem, 
 	if reason != "" {
 		text += "\n\nReason: " + reason
 	}
+	// In the site's notifications too, with the mail below.
+	path := strings.TrimPrefix(link, s.BaseURL)
+	if path == "" {
+		path = "/notifications"
+	}
+	if _, err := tx.AddNotification(ctx, store.Notification{MemberID: it.AuthorID, Category: string(notify.Moderation),
+		Key: fmt.Sprintf("moderation:%s:%s:%s:%d", action, it.Kind, it.Key, tx.Now.UnixNano()), Text: subject, Link: path}); err != nil {
+		return err
+	}
 	return s.Notify.Email(ctx, tx, it.AuthorID, notify.Moderation, notify.Event{Subject: subject, Text: text, Link: link})
 }
 
