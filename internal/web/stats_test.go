@@ -36,7 +36,7 @@ type statsFixture struct {
 func newStatsFixture(t *testing.T, db *store.DB) *statsFixture {
 	t.Helper()
 	db.SetClock(func() time.Time { return statsNow })
-	s, err := New(Deps{DB: db, BaseURL: "http://chorus.test", Mail: testMail(t, db, "http://chorus.test"), Now: func() time.Time { return statsNow }})
+	s, err := New(Deps{DB: db, BaseURL: "http://chorus.test", Mail: testMail(t, db, "http://chorus.test"), Vault: testVault(t), Now: func() time.Time { return statsNow }})
 	if err != nil {
 		t.Fatal(err)
 	}
