@@ -10,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"chorus/internal/pro"
+	"chorus/internal/store"
 	"chorus/internal/store/storetest"
 )
 
@@ -27,72 +30,8 @@ func TestInStoreRadio(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			srv := startServer(t, d)
-			db := openStore(t, srv.DBURL)
-
-			publish := func(c *client, files ...uploadFile) []int64 {
-				t.Helper()
-				_, up := c.upload(0, files...)
-				if len(up.Results) != len(files) {
-					t.Fatalf("upload: %+v", up)
-				}
-				var ids []int64
-				for _, r := range up.Results {
-					if st := c.waitTrack(r.TrackID); st["status"] != "ready" {
-						t.Fatalf("track: %v", st)
-					}
-					if resp, _ := c.postForm("/studio/publish", url.Values{"track": {fmt.Sprint(r.TrackID)}, "licence": {"cc-by-nc-4.0"}}); resp.StatusCode != http.StatusSeeOther {
-						t.Fatalf("publish: %d", resp.StatusCode)
-					}
-					ids = append(ids, r.TrackID)
-				}
-				return ids
-			}
-			ana := signUpArtist(t, srv.URL, "ana", "Ana and the Tones")
-			ambient := publish(ana,
-				uploadFile{"a1.ogg", tone(t, ".ogg", 1, 440, map[string]string{"title": "Dawn", "genre": "Ambient"})},
-				uploadFile{"a2.ogg", tone(t, ".ogg", 1, 330, map[string]string{"title": "Noon", "genre": "Ambient"})},
-				uploadFile{"a3.ogg", tone(t, ".ogg", 1, 550, map[string]string{"title": "Dusk", "genre": "Ambient"})},
-				uploadFile{"r1.ogg", tone(t, ".ogg", 1, 660, map[string]string{"title": "Loud", "genre": "Rock"})})
-			rock := ambient[3]
-			ambient = ambient[:3]
-			if resp, body := ana.postForm("/studio/pro/join", joinForm()); resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("join: %d %s", resp.StatusCode, body)
-			}
-			if resp, _ := ana.postForm("/studio/pro/tracks", url.Values{"catalogue": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("offer: %d", resp.StatusCode)
-			}
-			bo := signUpArtist(t, srv.URL, "bo", "Bo Outside")
-			outside := publish(bo, uploadFile{"o.ogg", tone(t, ".ogg", 1, 770, map[string]string{"title": "Not in PRO", "genre": "Ambient"})})[0]
-
-			// A venue subscription, bought by invoice and paid.
-			createUser(t, srv, "shopkeeper", "admin", "an admin password")
-			admin := logIn(t, srv.URL, "shopkeeper", "an admin password")
-			if resp, body := admin.postForm("/admin/pro/products", url.Values{"kind": {"venue"}, "name": {"Background music, small venue"}, "tier": {pro.VenueSizes[0]},
-				"period": {"month"}, "price": {"19.90"}, "currency": {"EUR"}, "territory": {"France"}, "term": {"1 month, renewed"}, "terms": {"Played in one venue."}, "active": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("price a venue subscription: %d %s", resp.StatusCode, body)
-			}
-			products, err := db.Products(ctx, true)
-			if err != nil || len(products) != 1 {
-				t.Fatalf("products: %+v %v", products, err)
-			}
-			cafe := signUp(t, srv.URL, "cafe")
-			cafe.verifyEmail("cafe@example.org")
-			if resp, body := cafe.postForm("/pro/account", url.Values{"company": {"Café du Port SARL"}, "address": {"1 quai du Port\n13002 Marseille"},
-				"country": {"FR"}, "email": {"compta@cafeduport.example"}}); resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("licensee account: %d %s", resp.StatusCode, body)
-			}
-			resp, body := cafe.postForm("/pro/orders", url.Values{"track": {fmt.Sprint(ambient[0])}, "product": {fmt.Sprint(products[0].ID)}, "provider": {"invoice"}})
-			if resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("order: %d %s", resp.StatusCode, body)
-			}
-			if resp, _ := cafe.get("/pro/radio"); resp.StatusCode != http.StatusForbidden {
-				t.Errorf("an unpaid subscription opened the radio: %d", resp.StatusCode)
-			}
-			orderID := strings.TrimPrefix(resp.Header.Get("Location"), "/pro/orders/")
-			if resp, body := admin.postForm("/admin/pro/orders/"+orderID+"/paid", url.Values{"confirm": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("mark paid: %d %s", resp.StatusCode, body)
-			}
+			r := radioShop(t, d)
+			srv, db, ana, cafe, ambient, rock, outside := r.srv, r.db, r.ana, r.cafe, r.ambient, r.rock, r.outside
 
 			// The channels.
 			resp, page := cafe.get("/pro/radio")
@@ -210,4 +149,133 @@ type radioTrack struct {
 	Title  string `json:"title"`
 	Artist string `json:"artist"`
 	Stream string `json:"stream"`
+}
+
+// radioRig is a server with a venue subscriber: see radioShop.
+type radioRig struct {
+	srv           *instance
+	db            *store.DB
+	ana, cafe     *client
+	ambient       []int64
+	rock, outside int64
+}
+
+// radioShop starts a server where the artist ana, in PRO, publishes
+// three ambient tracks and one rock track, bo (outside PRO) an ambient
+// one, and the member cafe buys a monthly venue subscription by invoice
+// that an admin marks paid.
+func radioShop(t *testing.T, d store.Dialect) radioRig {
+	t.Helper()
+	ctx := context.Background()
+	srv := startServer(t, d)
+	db := openStore(t, srv.DBURL)
+
+	publish := func(c *client, files ...uploadFile) []int64 {
+		t.Helper()
+		_, up := c.upload(0, files...)
+		if len(up.Results) != len(files) {
+			t.Fatalf("upload: %+v", up)
+		}
+		var ids []int64
+		for _, r := range up.Results {
+			if st := c.waitTrack(r.TrackID); st["status"] != "ready" {
+				t.Fatalf("track: %v", st)
+			}
+			if resp, _ := c.postForm("/studio/publish", url.Values{"track": {fmt.Sprint(r.TrackID)}, "licence": {"cc-by-nc-4.0"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("publish: %d", resp.StatusCode)
+			}
+			ids = append(ids, r.TrackID)
+		}
+		return ids
+	}
+	ana := signUpArtist(t, srv.URL, "ana", "Ana and the Tones")
+	ambient := publish(ana,
+		uploadFile{"a1.ogg", tone(t, ".ogg", 1, 440, map[string]string{"title": "Dawn", "genre": "Ambient"})},
+		uploadFile{"a2.ogg", tone(t, ".ogg", 1, 330, map[string]string{"title": "Noon", "genre": "Ambient"})},
+		uploadFile{"a3.ogg", tone(t, ".ogg", 1, 550, map[string]string{"title": "Dusk", "genre": "Ambient"})},
+		uploadFile{"r1.ogg", tone(t, ".ogg", 1, 660, map[string]string{"title": "Loud", "genre": "Rock"})})
+	rock := ambient[3]
+	ambient = ambient[:3]
+	if resp, body := ana.postForm("/studio/pro/join", joinForm()); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("join: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := ana.postForm("/studio/pro/tracks", url.Values{"catalogue": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("offer: %d", resp.StatusCode)
+	}
+	bo := signUpArtist(t, srv.URL, "bo", "Bo Outside")
+	outside := publish(bo, uploadFile{"o.ogg", tone(t, ".ogg", 1, 770, map[string]string{"title": "Not in PRO", "genre": "Ambient"})})[0]
+
+	// A venue subscription, bought by invoice and paid.
+	createUser(t, srv, "shopkeeper", "admin", "an admin password")
+	admin := logIn(t, srv.URL, "shopkeeper", "an admin password")
+	if resp, body := admin.postForm("/admin/pro/products", url.Values{"kind": {"venue"}, "name": {"Background music, small venue"}, "tier": {pro.VenueSizes[0]},
+		"period": {"month"}, "price": {"19.90"}, "currency": {"EUR"}, "territory": {"France"}, "term": {"1 month, renewed"}, "terms": {"Played in one venue."}, "active": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("price a venue subscription: %d %s", resp.StatusCode, body)
+	}
+	products, err := db.Products(ctx, true)
+	if err != nil || len(products) != 1 {
+		t.Fatalf("products: %+v %v", products, err)
+	}
+	cafe := signUp(t, srv.URL, "cafe")
+	cafe.verifyEmail("cafe@example.org")
+	if resp, body := cafe.postForm("/pro/account", url.Values{"company": {"Café du Port SARL"}, "address": {"1 quai du Port\n13002 Marseille"},
+		"country": {"FR"}, "email": {"compta@cafeduport.example"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("licensee account: %d %s", resp.StatusCode, body)
+	}
+	resp, body := cafe.postForm("/pro/orders", url.Values{"track": {fmt.Sprint(ambient[0])}, "product": {fmt.Sprint(products[0].ID)}, "provider": {"invoice"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("order: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := cafe.get("/pro/radio"); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an unpaid subscription opened the radio: %d", resp.StatusCode)
+	}
+	orderID := strings.TrimPrefix(resp.Header.Get("Location"), "/pro/orders/")
+	if resp, body := admin.postForm("/admin/pro/orders/"+orderID+"/paid", url.Values{"confirm": {"yes"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("mark paid: %d %s", resp.StatusCode, body)
+	}
+	return radioRig{srv: srv, db: db, ana: ana, cafe: cafe, ambient: ambient, rock: rock, outside: outside}
+}
+
+// TestBrowserPlaysARadioChannel opens a channel in a real browser as the
+// venue subscriber: when a track ends the page fetches the next one and
+// plays it, three tracks in a row, never one twice in a row (started by
+// "Next track", as browsers play only after a gesture).
+func TestBrowserPlaysARadioChannel(t *testing.T) {
+	r := radioShop(t, store.SQLite)
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(r.srv.URL+"/login"),
+		chromedp.SendKeys(`form[action^="/login"] input[name="login"]`, "cafe"),
+		chromedp.SendKeys(`form[action^="/login"] input[name="password"]`, "a long password"),
+		chromedp.Submit(`form[action^="/login"] input[name="password"]`)); err != nil {
+		t.Fatalf("log in: %v", err)
+	}
+	waitInBrowser(ctx, t, `!location.pathname.startsWith('/login')`)
+	if err := chromedp.Do(ctx, chromedp.Navigate(r.srv.URL+"/pro/radio/ambient"), chromedp.WaitReady("[data-radio] audio")); err != nil {
+		t.Fatalf("channel: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.played = []; var a = document.querySelector('[data-radio] audio');
+		a.addEventListener('playing', function () { window.played.push(a.currentSrc); }); true`)); err != nil {
+		t.Fatalf("play: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click("[data-radio-skip]")); err != nil {
+		t.Fatalf("next track: %v", err)
+	}
+	waitInBrowser(ctx, t, `window.played.length >= 3`)
+	played, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.played.join(' ')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := strings.Split(played, " ")
+	for i, src := range list {
+		ok := false
+		for _, id := range r.ambient {
+			ok = ok || strings.HasSuffix(src, fmt.Sprintf("/tracks/%d/stream", id))
+		}
+		if !ok {
+			t.Errorf("played %s, not an ambient PRO track", src)
+		}
+		if i > 0 && src == list[i-1] {
+			t.Errorf("played %s twice in a row: %v", src, list)
+		}
+	}
 }
