@@ -85,7 +85,42 @@
     });
   }
 
-  function init() { autorefresh(); uploadProgress(); copyButtons(); }
+  // [data-radio]: an in-store radio channel. When a track ends (or on
+  // "Next track"), ask the server for the next one and play it.
+  function radio() {
+    var box = document.querySelector('[data-radio]');
+    if (!box || !window.fetch) return;
+    var audio = box.querySelector('audio');
+    var title = box.querySelector('[data-radio-title]');
+    var artist = box.querySelector('[data-radio-artist]');
+    var skip = box.querySelector('[data-radio-skip]');
+    var url = box.getAttribute('data-radio-next');
+    var busy = false;
+    function next() {
+      if (busy) return;
+      busy = true;
+      var after = box.getAttribute('data-radio-track') || '';
+      fetch(url + '?after=' + encodeURIComponent(after), { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+        .then(function (resp) { if (!resp.ok) throw new Error(resp.status); return resp.json(); })
+        .then(function (t) {
+          box.setAttribute('data-radio-track', String(t.id));
+          title.textContent = t.title;
+          artist.textContent = t.artist;
+          audio.src = t.stream;
+          var p = audio.play();
+          if (p && p.catch) p.catch(function () { /* autoplay refused */ });
+        })
+        .catch(function () { title.textContent = 'The radio could not fetch the next track'; })
+        .then(function () { busy = false; });
+    }
+    audio.addEventListener('ended', next);
+    if (skip) {
+      skip.hidden = false;
+      skip.addEventListener('click', next);
+    }
+  }
+
+  function init() { autorefresh(); uploadProgress(); copyButtons(); radio(); }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
 })();
