@@ -148,6 +148,35 @@ func TestAnalyticsByConsent(t *testing.T) {
 			if got := eventsOf(t, db, "download"); len(got) != 1 {
 				t.Errorf("download events %v", got)
 			}
+
+			// Favourites, follows and shares are events too, under the same consent.
+			tr, err := db.Track(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			member.postForm("/favourites", url.Values{"kind": {"track"}, "id": {fmt.Sprint(id)}})
+			member.postForm("/follows", url.Values{"kind": {"artist"}, "id": {fmt.Sprint(tr.ArtistID)}})
+			if resp, _ := member.postForm(track+"/share", nil); resp.StatusCode != http.StatusNoContent {
+				t.Errorf("share: %d, want 204", resp.StatusCode)
+			}
+			if resp, _ := anon.postForm("/tracks/999999/share", nil); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("share of a missing track: %d, want 404", resp.StatusCode)
+			}
+			anon.postForm(track+"/share", nil, "Sec-GPC", "1")
+			member.get("/search?q=flush") // a search is committed after every event queued before it
+			for kind, want := range map[string][]string{
+				"favourite": {fmt.Sprintf("favourite %d no-visitor", m.ID)},
+				"follow":    {fmt.Sprintf("follow %d no-visitor", m.ID)},
+				"share":     {fmt.Sprintf("share %d no-visitor", m.ID), "share - no-visitor"},
+			} {
+				if got := eventsOf(t, db, kind); strings.Join(got, "|") != strings.Join(want, "|") {
+					t.Errorf("%s events %v, want %v", kind, got, want)
+				}
+			}
+			subjects, _ := db.Strings(ctx, `SELECT kind || ' ' || CAST(track_id AS TEXT) || ' ' || CAST(artist_id AS TEXT) FROM analytics_events WHERE kind IN ('favourite', 'follow') ORDER BY kind`)
+			if want := []string{fmt.Sprintf("favourite %d %d", id, tr.ArtistID), fmt.Sprintf("follow 0 %d", tr.ArtistID)}; strings.Join(subjects, "|") != strings.Join(want, "|") {
+				t.Errorf("favourite and follow name %v, want %v", subjects, want)
+			}
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"chorus/internal/store"
@@ -62,11 +63,13 @@ type Ingester struct {
 	done  chan struct{}
 	mu    sync.RWMutex // held for reading by senders, for writing by Close
 	shut  bool
+	// dropped counts events Enqueue refused for want of room.
+	dropped atomic.Int64
 }
 
 type pending struct {
 	ev   store.Event
-	done chan error
+	done chan error // nil when nobody waits for the commit (Enqueue)
 }
 
 // New returns an Ingester writing to db; it runs until Close.
@@ -129,6 +132,33 @@ func (in *Ingester) Record(ctx context.Context, ev store.Event) error {
 		return ctx.Err() // done is left to the writer, not reused
 	}
 }
+
+// Enqueue queues ev without waiting for its commit, for events nobody is
+// told about (a page view beside its page, a download beside its file):
+// the request goes on at once, and the event is committed with the next
+// batch. Only acknowledged events (Record) are promised to survive a crash;
+// a queued one dies with the process. It never waits: a full queue gives
+// ErrBusy, so a slow database costs events, never memory or latency.
+// After Close it returns ErrClosed. Events are committed in the order they
+// are queued, by Enqueue and Record alike: once a Record returns nil,
+// every event queued before it is committed too.
+func (in *Ingester) Enqueue(ev store.Event) error {
+	in.mu.RLock()
+	defer in.mu.RUnlock()
+	if in.shut {
+		return ErrClosed
+	}
+	select {
+	case in.queue <- pending{ev: ev}:
+		return nil
+	default:
+		in.dropped.Add(1)
+		return ErrBusy
+	}
+}
+
+// Dropped is how many events Enqueue refused because the queue was full.
+func (in *Ingester) Dropped() int64 { return in.dropped.Load() }
 
 // Close stops taking events, commits every event already queued, and
 // returns when the last batch is written.
@@ -196,6 +226,8 @@ func (in *Ingester) write(batch []pending, events []store.Event) {
 		err = fmt.Errorf("record event: %w", err)
 	}
 	for _, p := range batch {
-		p.done <- err
+		if p.done != nil {
+			p.done <- err
+		}
 	}
 }

@@ -192,6 +192,59 @@ func TestIngesterPushesBack(t *testing.T) {
 	})
 }
 
+// TestEnqueueNeverWaits holds the database's write lock: Enqueue still
+// returns at once, queued events count as dropped once the bounded queue
+// is full, and when the lock goes a Record that returns proves every event
+// queued before it committed.
+func TestEnqueueNeverWaits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		lock, err := db.SQL().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect() == store.Postgres {
+			_, err = lock.ExecContext(ctx, `LOCK TABLE analytics_events IN EXCLUSIVE MODE`)
+		} else {
+			_, err = lock.ExecContext(ctx, `INSERT INTO analytics_rollups (day, rolled_at) VALUES ('1999-01-01', CURRENT_TIMESTAMP)`)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := analytics.New(db, analytics.Options{Queue: 8, Batch: 4, Wait: time.Minute})
+		defer in.Close()
+		queued := 0
+		for i := range 40 {
+			switch err := in.Enqueue(event(i, time.Now())); {
+			case err == nil:
+				queued++
+			case !errors.Is(err, analytics.ErrBusy):
+				t.Fatalf("Enqueue = %v", err)
+			}
+		}
+		if queued > 8+4 || queued < 8 {
+			t.Errorf("%d events queued while the database was locked, want the queue (8) plus at most a batch (4)", queued)
+		}
+		if got := in.Dropped(); got != int64(40-queued) {
+			t.Errorf("Dropped = %d, want %d", got, 40-queued)
+		}
+		if err := lock.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		last := event(1000, time.Now())
+		if err := in.Record(ctx, last); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := db.CountEvents(ctx); n != int64(queued+1) {
+			t.Errorf("%d events stored once the acknowledged one was, want the %d queued before it and itself", n, queued)
+		}
+		in.Close()
+		if err := in.Enqueue(last); !errors.Is(err, analytics.ErrClosed) {
+			t.Errorf("Enqueue after Close = %v, want ErrClosed", err)
+		}
+	})
+}
+
 // TestMaintainFoldsAndDeletes checks the retention job: old days are
 // rolled up into analytics_daily before their raw events are deleted,
 // and the security log keeps only its days.

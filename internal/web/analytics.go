@@ -147,11 +147,26 @@ func (s *Server) recordEvent(r *http.Request, ev store.Event) error {
 	return s.Analytics.Record(r.Context(), ev)
 }
 
-// noteEvent records an event that accompanies a page or a file: when the
-// ingester is full or failing, the page still goes out and the event is
-// lost, with a warning in the log.
+// noteEvent records an event that accompanies a page (a search): it waits
+// for the commit, so that the member's history shows it at once, but
+// when the ingester is full or failing the page still goes out and the
+// event is lost, with a warning in the log.
 func (s *Server) noteEvent(r *http.Request, ev store.Event) {
 	if err := s.recordEvent(r, ev); err != nil && r.Context().Err() == nil {
+		s.Logger.Warn("record analytics event", "kind", ev.Kind, "err", err)
+	}
+}
+
+// queueEvent queues an event that accompanies every page or file (a page
+// view, a download) without waiting for its commit
+// (analytics.Ingester.Enqueue), so that no page waits on the database for
+// its statistics: when the queue is full or closed the event is lost,
+// with a warning in the log.
+func (s *Server) queueEvent(ev store.Event) {
+	if s.Analytics == nil {
+		return
+	}
+	if err := s.Analytics.Enqueue(ev); err != nil {
 		s.Logger.Warn("record analytics event", "kind", ev.Kind, "err", err)
 	}
 }
@@ -294,5 +309,5 @@ func (s *Server) notePageView(w http.ResponseWriter, r *http.Request, data any) 
 			ev.ArtistID = a.ID
 		}
 	}
-	s.noteEvent(r, ev)
+	s.queueEvent(ev)
 }

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 
+	"chorus/internal/analytics"
 	"chorus/internal/chorus"
 	"chorus/internal/store"
 )
@@ -23,6 +25,9 @@ func (s *Server) setFavourite(w http.ResponseWriter, r *http.Request) error {
 	on := r.PostFormValue("on") != "0"
 	if err := s.DB.Tx(r.Context(), func(tx *store.Tx) error { return tx.SetFavourite(r.Context(), s.member(r).ID, t, on) }); err != nil {
 		return err
+	}
+	if on {
+		s.noteCommunityEvent(w, r, analytics.Favourite, t)
 	}
 	page, _ := s.targetPage(r.Context(), t)
 	http.Redirect(w, r, page, http.StatusSeeOther)
@@ -54,9 +59,44 @@ func (s *Server) setFollow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if on {
+		s.noteCommunityEvent(w, r, analytics.Follow, t)
+	}
 	page, _ := s.targetPage(r.Context(), t)
 	http.Redirect(w, r, page, http.StatusSeeOther)
 	return nil
+}
+
+// noteCommunityEvent queues a favourite, follow or share of target as an
+// analytics event (under the person's consent, like every event), naming
+// the track, album and artist it concerns so that the statistics of each
+// count it. A follow of a member concerns no music and counts for the
+// site only.
+func (s *Server) noteCommunityEvent(w http.ResponseWriter, r *http.Request, kind analytics.Kind, target chorus.Target) {
+	ev := s.newEvent(w, r, kind)
+	var err error
+	ev.TrackID, ev.AlbumID, ev.ArtistID, err = s.musicOf(r.Context(), target)
+	if err != nil {
+		s.Logger.Warn("record analytics event", "kind", kind, "err", err)
+		return
+	}
+	s.queueEvent(ev)
+}
+
+// musicOf names the track, album and artist a community target concerns
+// (0 where it names none).
+func (s *Server) musicOf(ctx context.Context, t chorus.Target) (track, album, artist int64, err error) {
+	switch t.Kind {
+	case chorus.OnTrack:
+		tr, err := s.DB.Track(ctx, t.ID)
+		return tr.ID, tr.AlbumID, tr.ArtistID, err
+	case chorus.OnAlbum:
+		a, err := s.DB.PublicAlbum(ctx, t.ID)
+		return 0, a.ID, a.ArtistID, err
+	case chorus.OnArtist:
+		return 0, 0, t.ID, nil
+	}
+	return 0, 0, 0, nil
 }
 
 // playlistForm reads and checks a playlist's name and visibility.

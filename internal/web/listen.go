@@ -60,6 +60,21 @@ func (s *Server) recordPlay(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// recordShare counts a share of a public track: the page's "Copy link"
+// button reports it (the shared address itself carries nothing that
+// tracks). It answers 204 at once; the event is queued, not awaited.
+func (s *Server) recordShare(w http.ResponseWriter, r *http.Request) error {
+	t, err := s.publicTrack(r)
+	if err != nil {
+		return err
+	}
+	ev := s.newEvent(w, r, analytics.Share)
+	ev.TrackID, ev.AlbumID, ev.ArtistID = t.ID, t.AlbumID, t.ArtistID
+	s.queueEvent(ev)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // noteDownload records the download of t.
 func (s *Server) noteDownload(w http.ResponseWriter, r *http.Request, t chorus.Track) {
 	if r.Header.Get("Range") != "" && !strings.HasPrefix(r.Header.Get("Range"), "bytes=0-") {
@@ -67,7 +82,7 @@ func (s *Server) noteDownload(w http.ResponseWriter, r *http.Request, t chorus.T
 	}
 	ev := s.newEvent(w, r, analytics.Download)
 	ev.TrackID, ev.AlbumID, ev.ArtistID = t.ID, t.AlbumID, t.ArtistID
-	s.noteEvent(r, ev)
+	s.queueEvent(ev)
 }
 
 // audibleTrack is publicTrack, widened to the owner's own processed

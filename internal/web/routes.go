@@ -37,6 +37,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /tracks/{id}", s.h(s.trackPage))
 	mux.Handle("GET /tracks/{id}/stream", s.h(s.stream))
 	mux.Handle("POST /tracks/{id}/play", s.h(s.recordPlay))
+	mux.Handle("POST /tracks/{id}/share", s.h(s.recordShare))
 	mux.Handle("GET /tracks/{id}/download", s.h(s.downloadMP3))
 	mux.Handle("GET /tracks/{id}/original", s.h(s.downloadOriginal))
 	mux.Handle("GET /tracks/{id}/cover/{size}", s.h(s.trackCover))

@@ -78,6 +78,10 @@
       b.hidden = false;
       b.addEventListener('click', function () {
         navigator.clipboard.writeText(src.textContent.trim()).then(function () {
+          var report = b.getAttribute('data-share-report');
+          if (report && window.fetch) {
+            fetch(report, { method: 'POST', credentials: 'same-origin' }).catch(function () {});
+          }
           b.textContent = 'Copied';
           setTimeout(function () { b.textContent = 'Copy'; }, 2000);
         });
