@@ -123,7 +123,7 @@ func TestAnalyticsByConsent(t *testing.T) {
 			if got := eventsOf(t, db, "play"); strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Errorf("plays stored %v, want %v", got, want)
 			}
-			if plays, _ := db.Strings(ctx, `SELECT CAST(plays AS TEXT) FROM tracks WHERE id = ?`, id); len(plays) != 1 || plays[0] != "4" {
+			if plays, _ := db.Strings(ctx, `SELECT CAST(plays AS TEXT) FROM track_plays WHERE track_id = ?`, id); len(plays) != 1 || plays[0] != "4" {
 				t.Errorf("the track's play count is %v, want 4", plays)
 			}
 			// Referrer host only; network truncated; the full address only in the security log.

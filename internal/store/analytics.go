@@ -111,7 +111,10 @@ func (tx *Tx) InsertEvents(ctx context.Context, events []Event) error {
 		b.WriteString("(CAST(? AS BIGINT), CAST(? AS BIGINT))")
 		args = append(args, id, n)
 	}
-	b.WriteString(`) UPDATE tracks SET plays = plays + (SELECT n FROM v WHERE v.id = tracks.id) WHERE id IN (SELECT id FROM v)`)
+	// Tracks deleted since their play was streamed are skipped. (WHERE
+	// TRUE tells SQLite's parser that ON CONFLICT is the upsert's.)
+	b.WriteString(`) INSERT INTO track_plays (track_id, plays) SELECT v.id, v.n FROM v JOIN tracks t ON t.id = v.id WHERE TRUE
+		ON CONFLICT (track_id) DO UPDATE SET plays = track_plays.plays + excluded.plays`)
 	if _, err := tx.exec(ctx, b.String(), args...); err != nil {
 		return fmt.Errorf("count plays: %w", err)
 	}

@@ -19,10 +19,10 @@ const publicTrack = `t.published = TRUE AND t.status = 'ready'`
 const trackColumns = `t.id, t.artist_id, a.name, a.slug, COALESCE(t.album_id, 0), COALESCE(al.title, ''), COALESCE(al.slug, ''),
 	t.title, t.track_number, t.disc_number, t.year, t.licence_id, t.download_original, t.status, t.processing_error,
 	t.published, t.published_at, t.original_key, t.original_format, t.original_mime, t.original_size, t.original_name,
-	t.content_hash, t.stream_key, t.stream_size, t.stream_hash, t.duration_ms, t.peaks, t.cover_key, t.plays,
+	t.content_hash, t.stream_key, t.stream_size, t.stream_hash, t.duration_ms, t.peaks, t.cover_key, COALESCE(tp.plays, 0),
 	t.created_at, t.updated_at`
 
-const trackFrom = ` FROM tracks t JOIN artists a ON a.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id `
+const trackFrom = ` FROM tracks t JOIN artists a ON a.id = t.artist_id LEFT JOIN albums al ON al.id = t.album_id LEFT JOIN track_plays tp ON tp.track_id = t.id `
 
 func scanTrack(row interface{ Scan(...any) error }) (chorus.Track, error) {
 	var t chorus.Track
@@ -172,7 +172,7 @@ func (s *DB) Tracks(ctx context.Context, f TrackFilter) ([]chorus.Track, int, er
 	}
 	order := map[TrackOrder]string{
 		NewestFirst:  "t.published_at DESC, t.id DESC",
-		MostPlayed:   "t.plays DESC, t.published_at DESC, t.id DESC",
+		MostPlayed:   "COALESCE(tp.plays, 0) DESC, t.published_at DESC, t.id DESC",
 		AlbumOrder:   "t.disc_number, t.track_number, t.id",
 		UploadedDesc: "t.id DESC",
 	}[f.Order]
@@ -426,9 +426,11 @@ func (tx *Tx) MarkReprocessing(ctx context.Context, id int64) error {
 	return err
 }
 
-// CountPlay adds one to a public track's play counter.
+// CountPlay adds one to a public track's play counter (track_plays); a
+// track that no longer exists is skipped.
 func (s *DB) CountPlay(ctx context.Context, id int64) error {
-	_, err := s.exec(ctx, `UPDATE tracks SET plays = plays + 1 WHERE id = ?`, id)
+	_, err := s.exec(ctx, `INSERT INTO track_plays (track_id, plays) SELECT id, 1 FROM tracks WHERE id = ?
+		ON CONFLICT (track_id) DO UPDATE SET plays = track_plays.plays + 1`, id)
 	return err
 }
 
