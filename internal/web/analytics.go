@@ -261,15 +261,21 @@ func playBytes(t chorus.Track) int64 {
 	return min(half, int64(float64(t.StreamSize)*float64(30*time.Second)/float64(t.Duration)))
 }
 
-// countingWriter notes the body bytes written to a stream as they go.
+// countingWriter notes the body bytes written to a stream as they go. The
+// bytes are noted before they are written (and what could not be written
+// taken back after), so that a client that has received them and reports
+// its play at once never finds the note behind.
 type countingWriter struct {
 	http.ResponseWriter
 	add func(int64)
 }
 
 func (c countingWriter) Write(p []byte) (int, error) {
+	c.add(int64(len(p)))
 	n, err := c.ResponseWriter.Write(p)
-	c.add(int64(n))
+	if n < len(p) {
+		c.add(int64(n - len(p)))
+	}
 	return n, err
 }
 
