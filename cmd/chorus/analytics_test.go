@@ -119,12 +119,19 @@ func TestAnalyticsByConsent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := []string{"play - no-visitor", "play - visitor", "play - no-visitor", fmt.Sprintf("play %d no-visitor", m.ID)}
+			// A member who made no choice, and one who accepted but sends
+			// Global Privacy Control: counted, never linked.
+			listen(signUp(t, srv.URL, "undecided"))
+			private := signUp(t, srv.URL, "private")
+			private.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			listen(private, "Sec-GPC", "1")
+			want := []string{"play - no-visitor", "play - visitor", "play - no-visitor", fmt.Sprintf("play %d no-visitor", m.ID),
+				"play - no-visitor", "play - no-visitor"}
 			if got := eventsOf(t, db, "play"); strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Errorf("plays stored %v, want %v", got, want)
 			}
-			if plays, _ := db.Strings(ctx, `SELECT CAST(plays AS TEXT) FROM track_plays WHERE track_id = ?`, id); len(plays) != 1 || plays[0] != "4" {
-				t.Errorf("the track's play count is %v, want 4", plays)
+			if plays, _ := db.Strings(ctx, `SELECT CAST(plays AS TEXT) FROM track_plays WHERE track_id = ?`, id); len(plays) != 1 || plays[0] != "6" {
+				t.Errorf("the track's play count is %v, want 6", plays)
 			}
 			// Referrer host only; network truncated; the full address only in the security log.
 			refs, _ := db.Strings(ctx, `SELECT referrer_host FROM analytics_events WHERE referrer_host <> ''`)
