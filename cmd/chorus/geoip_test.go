@@ -166,9 +166,9 @@ func TestCountriesLeftOutWithoutGeoIP(t *testing.T) {
 
 // TestBadGeoIPStopsTheStart: a missing file, a file that is not a
 // MaxMind DB and a database without countries each stop `serve` with a
-// message naming --geoip and what is wrong, before anything listens.
+// message naming --geoip and what is wrong, before the database is
+// created or anything listens.
 func TestBadGeoIPStopsTheStart(t *testing.T) {
-	d := storetest.Dialects()[0]
 	dir := t.TempDir()
 	notes := filepath.Join(dir, "countries.csv")
 	if err := os.WriteFile(notes, []byte("network,country\n192.0.2.0/24,FR\n"), 0o644); err != nil {
@@ -185,9 +185,12 @@ func TestBadGeoIPStopsTheStart(t *testing.T) {
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		var out, errOut strings.Builder
-		err := run(ctx, []string{"chorus", "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--database-url", storetest.URL(t, d),
-			"--geoip", tc.path}, envFunc(nil), &out, &errOut)
+		data := t.TempDir() // SQLite in the data directory
+		err := run(ctx, []string{"chorus", "serve", "--addr", "127.0.0.1:0", "--data", data, "--geoip", tc.path}, envFunc(nil), &out, &errOut)
 		cancel()
+		if entries, _ := os.ReadDir(data); len(entries) != 0 {
+			t.Errorf("%s: the refused start left %v in the data directory", tc.path, entries)
+		}
 		if err == nil {
 			t.Errorf("%s: the server started", tc.path)
 			continue

@@ -36,6 +36,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger := newLogger(stderr, getenv)
+	// Checked before the database is touched. Not closed: the database
+	// is memory only, and a request still running after the shutdown
+	// timeout may look a country up.
+	countries, err := openGeoIP(cfg, logger)
+	if err != nil {
+		return err
+	}
 	d, err := openDeps(ctx, cfg, logger, true)
 	if err != nil {
 		return err
@@ -80,13 +87,6 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	svc.Released = notifier.NewRelease
-	countries, err := openGeoIP(cfg, logger)
-	if err != nil {
-		ln.Close()
-		return err
-	}
-	// Not closed: the database is memory only, and a request still
-	// running after the shutdown timeout may look a country up.
 	ingester := analytics.New(d.db, analytics.Options{Logger: logger.With("component", "analytics")})
 	defer ingester.Close() // commits what is queued; a second Close is harmless
 	srv, err := web.New(web.Deps{Analytics: ingester, GeoIP: countries, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
