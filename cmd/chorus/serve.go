@@ -17,6 +17,7 @@ import (
 	"chorus/internal/datamap"
 	"chorus/internal/erasure"
 	"chorus/internal/export"
+	"chorus/internal/geoip"
 	"chorus/internal/mail"
 	"chorus/internal/notify"
 	"chorus/internal/pro"
@@ -35,6 +36,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger := newLogger(stderr, getenv)
+	// Checked before the database is touched. Not closed: the database
+	// is memory only, and a request still running after the shutdown
+	// timeout may look a country up.
+	countries, err := openGeoIP(cfg, logger)
+	if err != nil {
+		return err
+	}
 	d, err := openDeps(ctx, cfg, logger, true)
 	if err != nil {
 		return err
@@ -81,7 +89,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	svc.Released = notifier.NewRelease
 	ingester := analytics.New(d.db, analytics.Options{Logger: logger.With("component", "analytics")})
 	defer ingester.Close() // commits what is queued; a second Close is harmless
-	srv, err := web.New(web.Deps{Analytics: ingester, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+	srv, err := web.New(web.Deps{Analytics: ingester, GeoIP: countries, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
 		ErasureGrace: cfg.ErasureGrace, SpamNewAccountAge: cfg.SpamNewAccountAge, Notify: notifier, Vault: vault,
 		Pro: web.ProSettings{ArtistShare: cfg.ProArtistShare, PayoutThreshold: cfg.ProPayoutThreshold,
@@ -239,4 +247,19 @@ func stripe(cfg config.Config) *pro.Stripe {
 	}
 	return &pro.Stripe{SecretKey: cfg.StripeSecretKey, WebhookSecret: cfg.StripeWebhookSecret, APIURL: cfg.StripeAPIURL,
 		Client: &http.Client{Timeout: 20 * time.Second}}
+}
+
+// openGeoIP opens the country database of --geoip, nil when none is set.
+// A file that cannot serve (damaged, or of a kind without countries)
+// stops the start with the flag named.
+func openGeoIP(cfg config.Config, logger *slog.Logger) (*geoip.DB, error) {
+	if cfg.GeoIPFile == "" {
+		return nil, nil
+	}
+	db, err := geoip.Open(cfg.GeoIPFile)
+	if err != nil {
+		return nil, fmt.Errorf("--geoip (CHORUS_GEOIP): %w", err)
+	}
+	logger.Info("countries of listeners from the GeoIP database", "file", cfg.GeoIPFile, "type", db.Type, "built", db.Built.Format(time.DateOnly))
+	return db, nil
 }

@@ -76,6 +76,53 @@ func TestAggregateMergesSmallCells(t *testing.T) {
 	}
 }
 
+// TestAggregateMergesSmallCountries: the breakdown by country follows the
+// same rule. Five listeners in France make a row of their own; the four
+// in Germany, the one in Japan and the two of unknown country are each
+// fewer than five, so they appear only inside "other", never by name.
+func TestAggregateMergesSmallCountries(t *testing.T) {
+	var events []store.Event
+	listen := func(visitor, country string) {
+		events = append(events, store.Event{Kind: string(analytics.Play), TrackID: 7, ArtistID: 2, VisitorID: visitor, Country: country})
+	}
+	for i := range 5 {
+		listen(fmt.Sprintf("fr%d", i), "FR")
+	}
+	listen("fr0", "FR") // a second play by one of them
+	for i := range 4 {
+		listen(fmt.Sprintf("de%d", i), "DE")
+		listen(fmt.Sprintf("de%d", i), "DE")
+	}
+	listen("jp0", "JP")
+	listen("unknown0", "")
+	listen("unknown1", "")
+	rows, err := analytics.Aggregate(func(fn func(store.Event) error) error {
+		for _, e := range events {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]int64{}
+	for _, r := range rows {
+		if r.Dimension == analytics.DimCountry {
+			got[fmt.Sprintf("%s/%d/%s", r.SubjectKind, r.SubjectID, r.Value)] = [2]int64{r.Plays, r.Listeners}
+		}
+	}
+	want := map[string][2]int64{
+		"track/7/FR": {6, 5}, "track/7/other": {11, 7},
+		"artist/2/FR": {6, 5}, "artist/2/other": {11, 7},
+		"site/0/FR": {6, 5}, "site/0/other": {11, 7},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("country rows (-want +got):\n%s", diff)
+	}
+}
+
 func event(i int, at time.Time) store.Event {
 	return store.Event{Time: at, Kind: string(analytics.PageView), Path: fmt.Sprintf("/p/%d", i), Network: "192.0.2.0/24",
 		Browser: "Firefox", OS: "Linux", Device: "desktop", IP: "192.0.2.7"}

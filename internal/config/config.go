@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -82,6 +83,11 @@ type Config struct {
 	// SecurityLogDays is how many days the full IP addresses of the
 	// security log are kept.
 	SecurityLogDays int
+	// GeoIPFile is a MaxMind DB country database (.mmdb) on the site's own
+	// disk; with it, analytics events carry the country of the client's
+	// address and the dashboards show where listeners come from. Empty
+	// means no country is known.
+	GeoIPFile string
 	// NewsletterRate is how many newsletter messages a minute are handed
 	// to the outbox, so that a relay's sending limits are kept.
 	NewsletterRate int
@@ -181,6 +187,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.DurationVar(&c.ErasureGrace, "erasure-grace", d.ErasureGrace, "how long an account waits for erasure when its member chooses to wait; logging in cancels (env CHORUS_ERASURE_GRACE)")
 		fs.DurationVar(&c.AnalyticsRetention, "analytics-retention", d.AnalyticsRetention, "how long raw analytics events are kept before they are folded into daily statistics and deleted (env CHORUS_ANALYTICS_RETENTION)")
 		fs.IntVar(&c.SecurityLogDays, "security-log-days", d.SecurityLogDays, "days the security log keeps full IP addresses (env CHORUS_SECURITY_LOG_DAYS)")
+		fs.StringVar(&c.GeoIPFile, "geoip", "", "country database in MaxMind DB format (.mmdb: DB-IP IP to Country Lite, MaxMind GeoLite2-Country) for the countries of listeners in statistics (env CHORUS_GEOIP)")
 		fs.IntVar(&c.NewsletterRate, "newsletter-rate", d.NewsletterRate, "newsletter messages sent a minute, at most (env CHORUS_NEWSLETTER_RATE)")
 		fs.BoolVar(&c.ReserveErasedUsernames, "reserve-erased-usernames", false, "keep the usernames of erased accounts from being registered again (env CHORUS_RESERVE_ERASED_USERNAMES)")
 		fs.IntVar(&c.ProArtistShare, "pro-artist-share", d.ProArtistShare, "the artist's share of each PRO sale, in percent (env CHORUS_PRO_ARTIST_SHARE)")
@@ -244,6 +251,7 @@ var envNames = map[string]string{
 	"security-log-days":        "CHORUS_SECURITY_LOG_DAYS",
 	"reserve-erased-usernames": "CHORUS_RESERVE_ERASED_USERNAMES",
 	"newsletter-rate":          "CHORUS_NEWSLETTER_RATE",
+	"geoip":                    "CHORUS_GEOIP",
 	"google-client-id":         "CHORUS_GOOGLE_CLIENT_ID",
 	"google-client-secret":     "CHORUS_GOOGLE_CLIENT_SECRET",
 	"facebook-client-id":       "CHORUS_FACEBOOK_CLIENT_ID",
@@ -360,6 +368,15 @@ func (c *Config) finish(server bool) error {
 		}
 		if c.SecurityLogDays < 1 || c.SecurityLogDays > 90 {
 			bad("security-log-days", "must be between 1 and 90, got %d", c.SecurityLogDays)
+		}
+		if c.GeoIPFile != "" {
+			if st, err := os.Stat(c.GeoIPFile); err != nil {
+				bad("geoip", "cannot use %s: %v", c.GeoIPFile, errors.Unwrap(err))
+			} else if !st.Mode().IsRegular() {
+				bad("geoip", "%s is not a file: give the path of a .mmdb country database", c.GeoIPFile)
+			} else if abs, err := filepath.Abs(c.GeoIPFile); err == nil {
+				c.GeoIPFile = abs
+			}
 		}
 		if c.ProArtistShare < 0 || c.ProArtistShare > 100 {
 			bad("pro-artist-share", "must be a percentage from 0 to 100, got %d", c.ProArtistShare)

@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,6 +72,8 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		{[]string{"--base-url", "https://example.org/music"}, nil, "origin only"},
 		{[]string{"--database-url", "mysql://u@h/db?password=secret"}, nil, "password=xxxxx"},
 		{[]string{"--database-url", "host=db user=u password=secret"}, nil, "not shown"},
+		{[]string{"--geoip", "/nonexistent/country.mmdb"}, nil, "--geoip (CHORUS_GEOIP): cannot use /nonexistent/country.mmdb: no such file"},
+		{nil, map[string]string{"CHORUS_GEOIP": "/"}, "is not a file"},
 	} {
 		_, err := parse(t, tc.args, tc.env, true)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -79,5 +82,20 @@ func TestInvalidSettingsNameTheSetting(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "secret") {
 			t.Errorf("error shows a password: %v", err)
 		}
+	}
+}
+
+func TestGeoIPFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "country.mmdb")
+	if err := os.WriteFile(path, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := parse(t, nil, map[string]string{"CHORUS_GEOIP": path}, true)
+	if err != nil || c.GeoIPFile != path {
+		t.Fatalf("CHORUS_GEOIP: %q, %v", c.GeoIPFile, err)
+	}
+	if c, err = parse(t, nil, nil, true); err != nil || c.GeoIPFile != "" {
+		t.Fatalf("default: %q, %v", c.GeoIPFile, err)
 	}
 }

@@ -50,6 +50,9 @@ const (
 	PostalAddress Category = "user.contact.address"
 	// Country is the country of an address (Fides: user.contact.address.country).
 	Country Category = "user.contact.address.country"
+	// Location is an imprecise location: here the country an IP address
+	// belongs to (Fides: user.location.imprecise).
+	Location Category = "user.location.imprecise"
 	// TaxID is a VAT or tax identification number, an id issued by a
 	// government (Fides: user.government_id).
 	TaxID Category = "user.government_id"

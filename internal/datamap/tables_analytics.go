@@ -22,7 +22,7 @@ func event(name string, cat Category, erasure Erasure, why string) Column {
 var analyticsTables = []Table{
 	{
 		Name: "analytics_events",
-		About: "First-party events: page views, plays, downloads, searches, favourites, follows and shares, with the referring host, the browser family, system and device type parsed from the User-Agent (not kept) and the network truncated to /24 or /48. " +
+		About: "First-party events: page views, plays, downloads, searches, favourites, follows and shares, with the referring host, the browser family, system and device type parsed from the User-Agent (not kept), the network truncated to /24 or /48 and, when the site has a GeoIP database file, the country of the address. " +
 			"An event carries the member's id or a visitor's random id only with analytics consent (and never with Global Privacy Control); a member's events are their listening history. Erasure, or deleting an entry from the history, unlinks the event and clears its details; it still counts, anonymously.",
 		Owner: ofMember, Rows: UpdateRows, Order: 10,
 		Columns: []Column{
@@ -40,7 +40,7 @@ var analyticsTables = []Table{
 			event("os", DeviceType, Erasure{Action: Delete, Value: "''"}, "the operating system"),
 			event("device", DeviceType, Erasure{Action: Delete, Value: "''"}, "desktop, mobile, tablet or bot"),
 			event("network", IPAddress, Erasure{Action: Delete, Value: "''"}, "the address cut to its /24 (IPv4) or /48 (IPv6)"),
-			event("country", IPAddress, Erasure{Action: Delete, Value: "''"}, "the country of the address, when the site has a GeoIP database"),
+			event("country", Location, Erasure{Action: Delete, Value: "''"}, "the country of the address (a two-letter code, nothing finer), only when the site has a GeoIP database (--geoip): it is looked up in that file on the site's own server as the event is recorded, no one else is asked, and the full address is not kept for it"),
 			{Name: "member_id", Category: UniqueID, MemberRef: true, Purposes: []Purpose{Analytics}, Visibility: Private,
 				Retention: eventsKept + "; set only with analytics consent, and not while the member's history is paused",
 				Export:    NotExported("the account's number; the events themselves are exported"), Erasure: Erasure{Action: Delete, Value: "NULL"}},

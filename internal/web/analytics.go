@@ -26,8 +26,10 @@ const analyticsCookieMaxAge = 395 * 24 * time.Hour
 
 // newEvent describes r as an event of kind: the referring host, the browser
 // family, system and device type (the User-Agent itself is not kept), the
-// network truncated to /24 or /48, and the full address for the security
-// log only. It carries an identifier only when the person consented to
+// network truncated to /24 or /48, the country of the full address when
+// the site has a GeoIP database (the lookup reads a local file; the
+// address is not kept for it), and the full address for the security log
+// only. It carries an identifier only when the person consented to
 // analytics (s.consented, which a Global Privacy Control signal refuses):
 // a member's id, unless they paused their history, or a visitor's random
 // id from the analytics cookie, set here on its first use. w may be nil
@@ -36,7 +38,7 @@ func (s *Server) newEvent(w http.ResponseWriter, r *http.Request, kind analytics
 	browser, system, device := describeDevice(r.UserAgent())
 	ev := store.Event{Time: s.Now(), Kind: string(kind), Referrer: s.referrerHost(r),
 		Browser: known(withoutVersion(browser), knownBrowsers), OS: known(withoutVersion(system), knownSystems), Device: device,
-		Network: networkPrefix(r.RemoteAddr), IP: fullAddress(r.RemoteAddr)}
+		Network: networkPrefix(r.RemoteAddr), Country: s.GeoIP.CountryOf(r.RemoteAddr), IP: fullAddress(r.RemoteAddr)}
 	if !s.consented(r, consent.Analytics) {
 		return ev
 	}

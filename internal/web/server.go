@@ -25,6 +25,7 @@ import (
 	"chorus/internal/chorus"
 	"chorus/internal/export"
 	"chorus/internal/files"
+	"chorus/internal/geoip"
 	"chorus/internal/mail"
 	"chorus/internal/notify"
 	"chorus/internal/pro"
@@ -78,6 +79,10 @@ type Deps struct {
 	SignIn []signin.Provider
 	// Analytics commits events in batches; nil records none.
 	Analytics *analytics.Ingester
+	// GeoIP gives events the country of the client's address and the
+	// dashboards their breakdown by country; nil (no --geoip) leaves
+	// every country unknown and the breakdown out.
+	GeoIP *geoip.DB
 	// Vault encrypts and decrypts PRO bank details and tax ids.
 	Vault *pro.Vault
 	// Pro are the terms of Chorus PRO on this site.

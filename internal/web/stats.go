@@ -13,6 +13,7 @@ import (
 
 	"chorus/internal/analytics"
 	"chorus/internal/chorus"
+	"chorus/internal/geoip"
 	"chorus/internal/store"
 )
 
@@ -171,6 +172,10 @@ type artistStats struct {
 	Totals                     store.DailyRow
 	Tracks                     []namedRow
 	Referrers, Devices, Browse []namedRow
+	// Countries is where listeners come from by country; shown only when
+	// ShowCountries (see countriesShown).
+	Countries     []namedRow
+	ShowCountries bool
 }
 
 // topLimit is how many rows the dashboards' top lists show.
@@ -207,16 +212,45 @@ func (s *Server) artistStats(ctx context.Context, a chorus.Artist, p period) (ar
 	for _, d := range []struct {
 		dim  string
 		into *[]namedRow
-	}{{analytics.DimReferrer, &st.Referrers}, {analytics.DimDevice, &st.Devices}, {analytics.DimBrowser, &st.Browse}} {
-		rows, err := s.DB.DailyTotals(ctx, store.DailyQuery{SubjectKind: analytics.SubjectArtist, SubjectID: a.ID, Dimension: d.dim, From: from, To: to})
-		if err != nil {
+	}{{analytics.DimReferrer, &st.Referrers}, {analytics.DimDevice, &st.Devices}, {analytics.DimBrowser, &st.Browse}, {analytics.DimCountry, &st.Countries}} {
+		if *d.into, err = s.breakdown(ctx, analytics.SubjectArtist, a.ID, d.dim, p); err != nil {
 			return st, err
 		}
-		for _, r := range rows {
-			*d.into = append(*d.into, namedRow{Name: valueName(d.dim, r.Value), Row: r})
+	}
+	st.ShowCountries = s.countriesShown(st.Countries)
+	return st, nil
+}
+
+// breakdown is the dimension dim of a subject over p, one row per value
+// (already merged into Other below 5 people by the roll-up), most plays
+// first.
+func (s *Server) breakdown(ctx context.Context, kind string, id int64, dim string, p period) ([]namedRow, error) {
+	rows, err := s.DB.DailyTotals(ctx, store.DailyQuery{SubjectKind: kind, SubjectID: id, Dimension: dim,
+		From: p.From.Format(store.DayFormat), To: p.To.Format(store.DayFormat)})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]namedRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, namedRow{Name: valueName(dim, r.Value), Row: r})
+	}
+	return out, nil
+}
+
+// countriesShown reports whether a dashboard shows the breakdown by
+// country: when the site has a GeoIP database, or when the period still
+// holds countries from a time it had one. Without either, every country
+// is unknown and the table would say nothing.
+func (s *Server) countriesShown(rows []namedRow) bool {
+	if s.GeoIP != nil {
+		return true
+	}
+	for _, r := range rows {
+		if r.Row.Value != "" && r.Row.Value != analytics.Other {
+			return true
 		}
 	}
-	return st, nil
+	return false
 }
 
 // valueName is how a breakdown value reads on a dashboard.
@@ -228,6 +262,8 @@ func valueName(dim, v string) string {
 		return "Direct, or from Chorus itself"
 	case v == "":
 		return "Unknown"
+	case dim == analytics.DimCountry:
+		return geoip.CountryName(v)
 	}
 	return v
 }
@@ -287,8 +323,10 @@ func (s *Server) artistStatsPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // artistStatsCSV is the dashboard's figures as CSV (RFC 4180): one row per
-// day or month, track, referrer, device and browser, with the columns
-// section, name, plays, listeners, downloads, favourites.
+// day or month, track, referrer, device, browser and, when the dashboard
+// shows them, country, with the columns section, name, plays, listeners,
+// downloads, favourites. A country's name is its English name
+// ("France"), as on the dashboard.
 func (s *Server) artistStatsCSV(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.statsArtist(r)
 	if err != nil {
@@ -334,6 +372,11 @@ func (s *Server) artistStatsCSV(w http.ResponseWriter, r *http.Request) error {
 	for _, x := range st.Browse {
 		row("browser", x.Name, x.Row)
 	}
+	if st.ShowCountries {
+		for _, x := range st.Countries {
+			row("country", x.Name, x.Row)
+		}
+	}
 	cw.Flush()
 	return cw.Error()
 }
@@ -349,7 +392,8 @@ func csvSafe(v string) string {
 }
 
 // adminStatsPage is the site's dashboard: members, uploads, plays,
-// storage, growth and top content over a period.
+// storage, growth, top content and, with a GeoIP database, the countries
+// of listeners over a period.
 func (s *Server) adminStatsPage(w http.ResponseWriter, r *http.Request) error {
 	p, perr := parsePeriod(r.URL.Query(), s.Now())
 	data := map[string]any{"Period": p, "Choices": periodChoices, "Action": "/admin/stats", "Errors": map[string]string{}}
@@ -427,7 +471,13 @@ func (s *Server) adminStatsPage(w http.ResponseWriter, r *http.Request) error {
 	data["Totals"] = totals
 	data["Plays"] = playsChart("site-plays", "Plays on the site", p, buckets)
 	data["Growth"] = newChart("growth", "New members", x, "Members", growth)
+	countries, err := s.breakdown(ctx, analytics.SubjectSite, 0, analytics.DimCountry, p)
+	if err != nil {
+		return err
+	}
 	data["Tracks"] = tracks
 	data["Artists"] = artists
+	data["Countries"] = countries
+	data["ShowCountries"] = s.countriesShown(countries)
 	return s.render(w, r, http.StatusOK, "admin_stats.html", "Site statistics", data)
 }
