@@ -262,3 +262,34 @@ func TestListeningHistory(t *testing.T) {
 		})
 	}
 }
+
+// TestBehindATrustedProxy starts the server with --trusted-proxies: a
+// request from the proxy counts as coming from the client its
+// X-Forwarded-For names (the security log holds that address, the event
+// its /24), while the header of a request from anyone else is ignored.
+func TestBehindATrustedProxy(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d, "--trusted-proxies", "127.0.0.1")
+			db := openStore(t, srv.DBURL)
+			ctx := context.Background()
+			c := newClient(t, srv.URL)
+			if resp, _ := c.get("/search?q=proxied", "X-Forwarded-For", "198.51.100.1, 203.0.113.9"); resp.StatusCode != http.StatusOK {
+				t.Fatalf("search: %d", resp.StatusCode)
+			}
+			nets, _ := db.Strings(ctx, `SELECT network FROM analytics_events WHERE kind = 'search'`)
+			ips, _ := db.Strings(ctx, `SELECT ip FROM security_log`)
+			if strings.Join(nets, ",") != "203.0.113.0/24" || strings.Join(ips, ",") != "203.0.113.9" {
+				t.Errorf("through the proxy: networks %v and addresses %v, want 203.0.113.0/24 and 203.0.113.9", nets, ips)
+			}
+		})
+	}
+	t.Run("untrusted", func(t *testing.T) {
+		srv := startServer(t, store.SQLite)
+		db := openStore(t, srv.DBURL)
+		newClient(t, srv.URL).get("/search?q=spoofed", "X-Forwarded-For", "203.0.113.9")
+		if ips, _ := db.Strings(context.Background(), `SELECT ip FROM security_log`); strings.Join(ips, ",") != "127.0.0.1" {
+			t.Errorf("without --trusted-proxies the header was believed: %v", ips)
+		}
+	})
+}

@@ -89,7 +89,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	svc.Released = notifier.NewRelease
 	ingester := analytics.New(d.db, analytics.Options{Logger: logger.With("component", "analytics")})
 	defer ingester.Close() // commits what is queued; a second Close is harmless
-	srv, err := web.New(web.Deps{Analytics: ingester, GeoIP: countries, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
+	srv, err := web.New(web.Deps{Analytics: ingester, GeoIP: countries, TrustedProxies: cfg.TrustedProxies, DB: d.db, Files: d.files, Publishing: svc, Mail: d.mailer, Exporter: d.exporter, Logger: logger, BaseURL: cfg.BaseURL, MaxUploadBytes: cfg.MaxUploadBytes,
 		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime, SignIn: signInProviders(cfg),
 		ErasureGrace: cfg.ErasureGrace, SpamNewAccountAge: cfg.SpamNewAccountAge, Notify: notifier, Vault: vault,
 		Pro: web.ProSettings{ArtistShare: cfg.ProArtistShare, PayoutThreshold: cfg.ProPayoutThreshold,

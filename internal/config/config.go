@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -88,6 +89,14 @@ type Config struct {
 	// address and the dashboards show where listeners come from. Empty
 	// means no country is known.
 	GeoIPFile string
+	// TrustedProxies are the reverse proxies (addresses or CIDR ranges)
+	// whose X-Forwarded-For header names the client: a request from one of
+	// them is taken to come from the rightmost address in that header that
+	// is not itself a trusted proxy. Empty means the header is ignored and
+	// the client is the connection's peer.
+	TrustedProxies []netip.Prefix
+	// trustedProxies is the flag's text, parsed into TrustedProxies.
+	trustedProxies string
 	// NewsletterRate is how many newsletter messages a minute are handed
 	// to the outbox, so that a relay's sending limits are kept.
 	NewsletterRate int
@@ -187,6 +196,7 @@ func (c *Config) Bind(fs *flag.FlagSet, opt Options) {
 		fs.DurationVar(&c.ErasureGrace, "erasure-grace", d.ErasureGrace, "how long an account waits for erasure when its member chooses to wait; logging in cancels (env CHORUS_ERASURE_GRACE)")
 		fs.DurationVar(&c.AnalyticsRetention, "analytics-retention", d.AnalyticsRetention, "how long raw analytics events are kept before they are folded into daily statistics and deleted (env CHORUS_ANALYTICS_RETENTION)")
 		fs.IntVar(&c.SecurityLogDays, "security-log-days", d.SecurityLogDays, "days the security log keeps full IP addresses (env CHORUS_SECURITY_LOG_DAYS)")
+		fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For header names the client, e.g. 127.0.0.1,10.0.0.0/8 (env CHORUS_TRUSTED_PROXIES; default: none, the header is ignored)")
 		fs.StringVar(&c.GeoIPFile, "geoip", "", "country database in MaxMind DB format (.mmdb: DB-IP IP to Country Lite, MaxMind GeoLite2-Country) for the countries of listeners in statistics (env CHORUS_GEOIP)")
 		fs.IntVar(&c.NewsletterRate, "newsletter-rate", d.NewsletterRate, "newsletter messages sent a minute, at most (env CHORUS_NEWSLETTER_RATE)")
 		fs.BoolVar(&c.ReserveErasedUsernames, "reserve-erased-usernames", false, "keep the usernames of erased accounts from being registered again (env CHORUS_RESERVE_ERASED_USERNAMES)")
@@ -252,6 +262,7 @@ var envNames = map[string]string{
 	"reserve-erased-usernames": "CHORUS_RESERVE_ERASED_USERNAMES",
 	"newsletter-rate":          "CHORUS_NEWSLETTER_RATE",
 	"geoip":                    "CHORUS_GEOIP",
+	"trusted-proxies":          "CHORUS_TRUSTED_PROXIES",
 	"google-client-id":         "CHORUS_GOOGLE_CLIENT_ID",
 	"google-client-secret":     "CHORUS_GOOGLE_CLIENT_SECRET",
 	"facebook-client-id":       "CHORUS_FACEBOOK_CLIENT_ID",
@@ -377,6 +388,21 @@ func (c *Config) finish(server bool) error {
 			} else if abs, err := filepath.Abs(c.GeoIPFile); err == nil {
 				c.GeoIPFile = abs
 			}
+		}
+		for _, f := range strings.Split(c.trustedProxies, ",") {
+			if f = strings.TrimSpace(f); f == "" {
+				continue
+			}
+			pfx, err := netip.ParsePrefix(f)
+			if err != nil {
+				addr, aerr := netip.ParseAddr(f)
+				if aerr != nil {
+					bad("trusted-proxies", "%q is neither an IP address nor a CIDR range like 10.0.0.0/8", f)
+					continue
+				}
+				pfx = netip.PrefixFrom(addr, addr.BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 		}
 		if c.ProArtistShare < 0 || c.ProArtistShare > 100 {
 			bad("pro-artist-share", "must be a percentage from 0 to 100, got %d", c.ProArtistShare)

@@ -99,3 +99,27 @@ func TestGeoIPFile(t *testing.T) {
 		t.Fatalf("default: %q, %v", c.GeoIPFile, err)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := parse(t, []string{"--trusted-proxies", " 127.0.0.1, 10.1.2.3/8 ,2001:db8::/32"}, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := "127.0.0.1/32 10.0.0.0/8 2001:db8::/32"; strings.Join(got, " ") != want {
+		t.Errorf("trusted proxies %v, want %s", got, want)
+	}
+	if c, err = parse(t, nil, map[string]string{"CHORUS_TRUSTED_PROXIES": "::1"}, true); err != nil || len(c.TrustedProxies) != 1 || c.TrustedProxies[0].String() != "::1/128" {
+		t.Errorf("CHORUS_TRUSTED_PROXIES=::1: %v, %v", c.TrustedProxies, err)
+	}
+	if c, err = parse(t, nil, nil, true); err != nil || len(c.TrustedProxies) != 0 {
+		t.Errorf("default: %v, %v", c.TrustedProxies, err)
+	}
+	_, err = parse(t, []string{"--trusted-proxies", "10.0.0.0/8,proxy.example.org"}, nil, true)
+	if err == nil || !strings.Contains(err.Error(), "trusted-proxies") || !strings.Contains(err.Error(), "proxy.example.org") {
+		t.Errorf("a host name: %v, want an error naming the flag and the value", err)
+	}
+}

@@ -290,7 +290,7 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(s.h(func(w http.ResponseWriter, r *http.Request) error {
 		return &chorus.SafeError{Kind: chorus.ErrForbidden, Safe: "This form was sent from another site, so it was refused. Please use the form on this site."}
 	}))
-	return securityHeaders(strings.HasPrefix(s.BaseURL, "https://"), bodyDeadlines(s.sessions.LoadAndSave(csrf.Handler(s.formLimit(mux))), formBodyTimeout, uploadIdleTimeout))
+	return clientAddress(s.TrustedProxies, securityHeaders(strings.HasPrefix(s.BaseURL, "https://"), bodyDeadlines(s.sessions.LoadAndSave(csrf.Handler(s.formLimit(mux))), formBodyTimeout, uploadIdleTimeout)))
 }
 
 // securityHeaders sets the headers every response carries (OWASP ASVS 5.0

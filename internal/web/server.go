@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strings"
 	"time"
@@ -83,6 +84,9 @@ type Deps struct {
 	// dashboards their breakdown by country; nil (no --geoip) leaves
 	// every country unknown and the breakdown out.
 	GeoIP *geoip.DB
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For header
+	// names the client (see clientAddress); empty ignores the header.
+	TrustedProxies []netip.Prefix
 	// Vault encrypts and decrypts PRO bank details and tax ids.
 	Vault *pro.Vault
 	// Pro are the terms of Chorus PRO on this site.
