@@ -28,8 +28,8 @@ func (s *Server) throttle(action string, fn handler) handler {
 	}
 }
 
-// addressKey counts action per client address: r.RemoteAddr, since no
-// proxy header is trusted. An IPv6 client is counted per /64, the smallest
+// addressKey counts action per client address: r.RemoteAddr, the peer or,
+// behind a trusted proxy, the client it names (clientAddress). An IPv6 client is counted per /64, the smallest
 // network a provider hands out, so that one client cannot rotate through
 // its own addresses.
 func addressKey(action string, r *http.Request) ratelimit.Key {
