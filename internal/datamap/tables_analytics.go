@@ -81,6 +81,32 @@ var analyticsTables = []Table{
 		},
 	},
 	{
+		Name:  "analytics_period_totals",
+		About: "Each track's, album's and artist's totals over the periods the dashboards and charts show, summed from the daily statistics: page views, plays, listener-days, downloads, favourites.",
+		Rows:  NoRows,
+		Columns: []Column{
+			notPersonal("from_day", "a date"),
+			notPersonal("to_day", "a date"),
+			notPersonal("subject_kind", "track, album or artist"),
+			notPersonal("subject_id", "the number of the track, album or artist"),
+			notPersonal("views", "a sum of daily counts"),
+			notPersonal("plays", "a sum of daily counts"),
+			notPersonal("listeners", "a sum of daily counts"),
+			notPersonal("downloads", "a sum of daily counts"),
+			notPersonal("favourites", "a sum of daily counts"),
+		},
+	},
+	{
+		Name:  "analytics_period_windows",
+		About: "The periods whose totals are complete and current.",
+		Rows:  NoRows,
+		Columns: []Column{
+			notPersonal("from_day", "a date"),
+			notPersonal("to_day", "a date"),
+			notPersonal("computed_at", "when the totals were summed"),
+		},
+	},
+	{
 		Name:  "analytics_rollups",
 		About: "The days already folded into the daily statistics.",
 		Rows:  NoRows,

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -21,24 +23,22 @@ type TotalsQuery struct {
 
 // SubjectTotals sums the "all" rows of analytics_daily per subject over
 // q's days: one row per subject (Day and Value empty), largest plays
-// first. Listeners is a sum of daily distinct listeners.
+// first, ties by subject id. Listeners is a sum of daily distinct
+// listeners. When the totals of exactly q.From..q.To are precomputed (see
+// ComputePeriodTotals) for a track, album or artist query, it reads them,
+// which gives the same rows; otherwise it sums the daily rows.
 func (s *DB) SubjectTotals(ctx context.Context, q TotalsQuery) ([]DailyRow, error) {
+	if periodKinds[q.SubjectKind] {
+		out, ok, err := s.precomputedTotals(ctx, q)
+		if err != nil || ok {
+			return out, err
+		}
+	}
 	var b strings.Builder
 	args := []any{q.SubjectKind, q.From, q.To}
 	b.WriteString(`SELECT subject_id, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
 		FROM analytics_daily WHERE subject_kind = ? AND dimension = 'all' AND day >= ? AND day <= ?`)
-	column := map[string]string{"track": "t.id", "album": "t.album_id", "artist": "t.artist_id"}[q.SubjectKind]
-	if column == "" {
-		column = "t.id"
-	}
-	if q.ArtistID != 0 {
-		b.WriteString(` AND subject_id IN (SELECT ` + column + ` FROM tracks t WHERE t.artist_id = ? AND ` + column + ` IS NOT NULL)`)
-		args = append(args, q.ArtistID)
-	}
-	if q.Tag != "" {
-		b.WriteString(` AND subject_id IN (SELECT ` + column + ` FROM tracks t JOIN track_tags g ON g.track_id = t.id WHERE g.tag = ? AND ` + column + ` IS NOT NULL)`)
-		args = append(args, q.Tag)
-	}
+	args = totalsFilter(&b, q, args)
 	b.WriteString(` GROUP BY subject_id ORDER BY SUM(plays) DESC, subject_id`)
 	if q.Limit > 0 {
 		b.WriteString(` LIMIT ?`)
@@ -58,6 +58,134 @@ func (s *DB) SubjectTotals(ctx context.Context, q TotalsQuery) ([]DailyRow, erro
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// totalsFilter appends to b the conditions on subject_id of q's ArtistID
+// and Tag, and returns args with theirs.
+func totalsFilter(b *strings.Builder, q TotalsQuery, args []any) []any {
+	column := map[string]string{"track": "t.id", "album": "t.album_id", "artist": "t.artist_id"}[q.SubjectKind]
+	if column == "" {
+		column = "t.id"
+	}
+	if q.ArtistID != 0 {
+		b.WriteString(` AND subject_id IN (SELECT ` + column + ` FROM tracks t WHERE t.artist_id = ? AND ` + column + ` IS NOT NULL)`)
+		args = append(args, q.ArtistID)
+	}
+	if q.Tag != "" {
+		b.WriteString(` AND subject_id IN (SELECT ` + column + ` FROM tracks t JOIN track_tags g ON g.track_id = t.id WHERE g.tag = ? AND ` + column + ` IS NOT NULL)`)
+		args = append(args, q.Tag)
+	}
+	return args
+}
+
+// periodKinds are the subject kinds whose period totals are precomputed.
+var periodKinds = map[string]bool{"track": true, "album": true, "artist": true}
+
+// precomputedTotals answers q from analytics_period_totals, and reports
+// false when q's period is not precomputed. One statement reads both the
+// period's listing and its totals, so it sees one committed state.
+func (s *DB) precomputedTotals(ctx context.Context, q TotalsQuery) ([]DailyRow, bool, error) {
+	var b strings.Builder
+	args := []any{q.SubjectKind}
+	b.WriteString(`SELECT p.subject_id, p.views, p.plays, p.listeners, p.downloads, p.favourites
+		FROM analytics_period_windows w LEFT JOIN analytics_period_totals p ON p.from_day = w.from_day AND p.to_day = w.to_day AND p.subject_kind = ?`)
+	var f strings.Builder
+	args = totalsFilter(&f, q, args)
+	b.WriteString(strings.ReplaceAll(f.String(), " AND subject_id IN", " AND p.subject_id IN"))
+	b.WriteString(` WHERE w.from_day = ? AND w.to_day = ? ORDER BY p.plays DESC, p.subject_id`)
+	args = append(args, q.From, q.To)
+	if q.Limit > 0 {
+		b.WriteString(` LIMIT ?`)
+		args = append(args, q.Limit)
+	}
+	rows, err := s.query(ctx, b.String(), args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	listed := false
+	var out []DailyRow
+	for rows.Next() {
+		listed = true
+		var id, views, plays, listeners, downloads, favourites sql.NullInt64
+		if err := rows.Scan(&id, &views, &plays, &listeners, &downloads, &favourites); err != nil {
+			return nil, false, err
+		}
+		if !id.Valid { // the period is listed but has no subject of q
+			continue
+		}
+		out = append(out, DailyRow{SubjectKind: q.SubjectKind, SubjectID: id.Int64, Dimension: "all", Views: views.Int64,
+			Plays: plays.Int64, Listeners: listeners.Int64, Downloads: downloads.Int64, Favourites: favourites.Int64})
+	}
+	return out, listed, rows.Err()
+}
+
+// Period is a run of days, From to To inclusive ("YYYY-MM-DD").
+type Period struct{ From, To string }
+
+// ComputePeriodTotals (re)computes the totals of every track, album and
+// artist over p from analytics_daily, and lists p as precomputed, in one
+// transaction: readers see the old totals or the new ones, never part.
+func (s *DB) ComputePeriodTotals(ctx context.Context, p Period) error {
+	return s.Tx(ctx, func(tx *Tx) error {
+		if tx.dialect == Postgres {
+			// A day rolled up meanwhile waits, then unlists p (see ReplaceDay).
+			if _, err := tx.exec(ctx, `LOCK TABLE analytics_period_windows IN EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_totals WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO analytics_period_totals (from_day, to_day, subject_kind, subject_id, views, plays, listeners, downloads, favourites)
+			SELECT ?, ?, subject_kind, subject_id, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
+			FROM analytics_daily WHERE subject_kind IN ('track', 'album', 'artist') AND dimension = 'all' AND day >= ? AND day <= ?
+			GROUP BY subject_kind, subject_id`, p.From, p.To, p.From, p.To); err != nil {
+			return fmt.Errorf("sum period %s..%s: %w", p.From, p.To, err)
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_windows WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO analytics_period_windows (from_day, to_day, computed_at) VALUES (?, ?, ?)`, p.From, p.To, tx.Now)
+		return err
+	})
+}
+
+// PrecomputedPeriods returns the periods whose totals are complete and
+// current, earliest first.
+func (s *DB) PrecomputedPeriods(ctx context.Context) ([]Period, error) {
+	rows, err := s.query(ctx, `SELECT from_day, to_day FROM analytics_period_windows ORDER BY from_day, to_day`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Period
+	for rows.Next() {
+		var p Period
+		if err := rows.Scan(&p.From, &p.To); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// KeepPeriodTotals deletes the precomputed totals of every period but
+// keep, listed or not (a period unlisted by a roll-up keeps its stale
+// totals until recomputed or deleted here).
+func (s *DB) KeepPeriodTotals(ctx context.Context, keep []Period) error {
+	cond, args := "1 = 1", []any{}
+	for _, p := range keep {
+		cond += " AND NOT (from_day = ? AND to_day = ?)"
+		args = append(args, p.From, p.To)
+	}
+	return s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_windows WHERE `+cond, args...); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `DELETE FROM analytics_period_totals WHERE `+cond, args...)
+		return err
+	})
 }
 
 // SiteFigures are the counts of the admin dashboard.
