@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"chorus/internal/store"
@@ -82,9 +83,10 @@ func SitePeriods(today time.Time) []store.Period {
 
 // PrecomputePeriods makes the precomputed totals match SitePeriods(today):
 // it computes each period not listed as current (new, or holding a day
-// rolled up again since), one transaction per period, and deletes the
-// totals of periods no longer shown. It returns how many periods it
-// computed.
+// rolled up again since; see store.ComputePeriodTotals), and deletes the
+// totals of periods no longer shown. A period whose days keep being
+// rolled up again while it is summed is left to the next run. It returns
+// how many periods it computed.
 func PrecomputePeriods(ctx context.Context, db *store.DB, today time.Time) (int, error) {
 	want := SitePeriods(today)
 	have, err := db.PrecomputedPeriods(ctx)
@@ -103,7 +105,9 @@ func PrecomputePeriods(ctx context.Context, db *store.DB, today time.Time) (int,
 		if current[p] {
 			continue
 		}
-		if err := db.ComputePeriodTotals(ctx, p); err != nil {
+		if err := db.ComputePeriodTotals(ctx, p); errors.Is(err, store.ErrPeriodChanged) {
+			continue // days still being rolled up: the next run sums it
+		} else if err != nil {
 			return n, err
 		}
 		n++

@@ -98,11 +98,12 @@ var analyticsTables = []Table{
 	},
 	{
 		Name:  "analytics_period_windows",
-		About: "The periods whose totals are complete and current.",
+		About: "The periods whose totals are being summed, or complete and current.",
 		Rows:  NoRows,
 		Columns: []Column{
 			notPersonal("from_day", "a date"),
 			notPersonal("to_day", "a date"),
+			notPersonal("complete", "whether the totals are complete"),
 			notPersonal("computed_at", "when the totals were summed"),
 		},
 	},

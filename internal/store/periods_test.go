@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -194,4 +195,54 @@ func bind(db *store.DB, q string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// TestPeriodTotalsRolledUpWhileSumming checks that a day of the period
+// rolled up again between reading the sums and writing them makes
+// ComputePeriodTotals sum again, and give up when that keeps happening.
+func TestPeriodTotalsRolledUpWhileSumming(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		id := mustTrack(t, db, "Ana", "", "a1", nil, true)
+		day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+		rollUp := func(plays int64) {
+			if err := db.ReplaceDay(ctx, day, []store.DailyRow{{SubjectKind: "track", SubjectID: id, Dimension: "all", Plays: plays}}); err != nil {
+				t.Error(err)
+			}
+		}
+		rollUp(1)
+		p := store.Period{From: "2026-03-01", To: "2026-03-07"}
+		q := store.TotalsQuery{SubjectKind: "track", From: p.From, To: p.To}
+
+		// Once: the second summing sees the new rows.
+		plays := int64(1)
+		store.SetAfterPeriodSums(func() {
+			if plays == 1 {
+				plays = 5
+				rollUp(plays)
+			}
+		})
+		t.Cleanup(func() { store.SetAfterPeriodSums(nil) })
+		if err := db.ComputePeriodTotals(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if listed, err := db.PrecomputedPeriods(ctx); err != nil || len(listed) != 1 {
+			t.Fatalf("listed %v (%v)", listed, err)
+		}
+		if rows, err := db.SubjectTotals(ctx, q); err != nil || len(rows) != 1 || rows[0].Plays != 5 {
+			t.Fatalf("totals %+v (%v), want 5 plays", rows, err)
+		}
+
+		// Every time: it gives up and leaves the period unlisted.
+		store.SetAfterPeriodSums(func() { plays++; rollUp(plays) })
+		if err := db.ComputePeriodTotals(ctx, p); !errors.Is(err, store.ErrPeriodChanged) {
+			t.Fatalf("got %v, want ErrPeriodChanged", err)
+		}
+		if listed, err := db.PrecomputedPeriods(ctx); err != nil || len(listed) != 0 {
+			t.Fatalf("listed %v (%v)", listed, err)
+		}
+		if rows, err := db.SubjectTotals(ctx, q); err != nil || len(rows) != 1 || rows[0].Plays != plays {
+			t.Fatalf("totals %+v (%v), want %d plays", rows, err, plays)
+		}
+	})
 }

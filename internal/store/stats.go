@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -92,7 +93,7 @@ func (s *DB) precomputedTotals(ctx context.Context, q TotalsQuery) ([]DailyRow, 
 	var f strings.Builder
 	args = totalsFilter(&f, q, args)
 	b.WriteString(strings.ReplaceAll(f.String(), " AND subject_id IN", " AND p.subject_id IN"))
-	b.WriteString(` WHERE w.from_day = ? AND w.to_day = ? ORDER BY p.plays DESC, p.subject_id`)
+	b.WriteString(` WHERE w.from_day = ? AND w.to_day = ? AND w.complete = TRUE ORDER BY p.plays DESC, p.subject_id`)
 	args = append(args, q.From, q.To)
 	if q.Limit > 0 {
 		b.WriteString(` LIMIT ?`)
@@ -123,30 +124,105 @@ func (s *DB) precomputedTotals(ctx context.Context, q TotalsQuery) ([]DailyRow, 
 // Period is a run of days, From to To inclusive ("YYYY-MM-DD").
 type Period struct{ From, To string }
 
+// ErrPeriodChanged is returned by ComputePeriodTotals when days of the
+// period were rolled up again while it was summing them, every time it
+// tried.
+var ErrPeriodChanged = errors.New("store: the period's days were rolled up again while being summed")
+
 // ComputePeriodTotals (re)computes the totals of every track, album and
-// artist over p from analytics_daily, and lists p as precomputed, in one
-// transaction: readers see the old totals or the new ones, never part.
+// artist over p from analytics_daily, and lists p as precomputed. The
+// sums are read without holding the write lock (they may take seconds
+// over a year of a busy site); the totals are then replaced and p listed
+// in one short transaction, so readers see the old totals or the new
+// ones, never part. If a day of p is rolled up again meanwhile (ReplaceDay
+// unlists p), the sums are stale and it starts again, up to three times,
+// then returns ErrPeriodChanged.
 func (s *DB) ComputePeriodTotals(ctx context.Context, p Period) error {
+	for range 3 {
+		err := s.computePeriodTotals(ctx, p)
+		if !errors.Is(err, ErrPeriodChanged) {
+			return err
+		}
+	}
+	return ErrPeriodChanged
+}
+
+// afterPeriodSums, when set by a test, runs between reading a period's
+// sums and writing them.
+var afterPeriodSums func()
+
+// periodChunk is the most rows one INSERT of period totals writes: 9,000
+// bound parameters, below both databases' limits.
+const periodChunk = 1000
+
+func (s *DB) computePeriodTotals(ctx context.Context, p Period) error {
+	// Listed as being summed: ReplaceDay deletes the row.
+	err := s.Tx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_windows WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, `INSERT INTO analytics_period_windows (from_day, to_day, complete, computed_at) VALUES (?, ?, FALSE, ?)`, p.From, p.To, tx.Now)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	rows, err := s.query(ctx, `SELECT subject_kind, subject_id, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
+		FROM analytics_daily WHERE subject_kind IN ('track', 'album', 'artist') AND dimension = 'all' AND day >= ? AND day <= ?
+		GROUP BY subject_kind, subject_id`, p.From, p.To)
+	if err != nil {
+		return fmt.Errorf("sum period %s..%s: %w", p.From, p.To, err)
+	}
+	var sums []DailyRow
+	for rows.Next() {
+		var r DailyRow
+		if err := rows.Scan(&r.SubjectKind, &r.SubjectID, &r.Views, &r.Plays, &r.Listeners, &r.Downloads, &r.Favourites); err != nil {
+			rows.Close()
+			return err
+		}
+		sums = append(sums, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if afterPeriodSums != nil {
+		afterPeriodSums()
+	}
 	return s.Tx(ctx, func(tx *Tx) error {
 		if tx.dialect == Postgres {
-			// A day rolled up meanwhile waits, then unlists p (see ReplaceDay).
+			// A roll-up under way finishes first, and its deletion is seen.
 			if _, err := tx.exec(ctx, `LOCK TABLE analytics_period_windows IN EXCLUSIVE MODE`); err != nil {
 				return err
 			}
 		}
+		var pending int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM analytics_period_windows WHERE from_day = ? AND to_day = ? AND complete = FALSE`, p.From, p.To).Scan(&pending); err != nil {
+			return err
+		}
+		if pending == 0 {
+			return ErrPeriodChanged
+		}
 		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_totals WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `INSERT INTO analytics_period_totals (from_day, to_day, subject_kind, subject_id, views, plays, listeners, downloads, favourites)
-			SELECT ?, ?, subject_kind, subject_id, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
-			FROM analytics_daily WHERE subject_kind IN ('track', 'album', 'artist') AND dimension = 'all' AND day >= ? AND day <= ?
-			GROUP BY subject_kind, subject_id`, p.From, p.To, p.From, p.To); err != nil {
-			return fmt.Errorf("sum period %s..%s: %w", p.From, p.To, err)
+		for start := 0; start < len(sums); start += periodChunk {
+			part := sums[start:min(start+periodChunk, len(sums))]
+			var b strings.Builder
+			b.WriteString(`INSERT INTO analytics_period_totals (from_day, to_day, subject_kind, subject_id, views, plays, listeners, downloads, favourites) VALUES `)
+			args := make([]any, 0, len(part)*9)
+			for i, r := range part {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, p.From, p.To, r.SubjectKind, r.SubjectID, r.Views, r.Plays, r.Listeners, r.Downloads, r.Favourites)
+			}
+			if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+				return fmt.Errorf("write period totals: %w", err)
+			}
 		}
-		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_windows WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
-			return err
-		}
-		_, err := tx.exec(ctx, `INSERT INTO analytics_period_windows (from_day, to_day, computed_at) VALUES (?, ?, ?)`, p.From, p.To, tx.Now)
+		_, err := tx.exec(ctx, `UPDATE analytics_period_windows SET complete = TRUE, computed_at = ? WHERE from_day = ? AND to_day = ?`, tx.Now, p.From, p.To)
 		return err
 	})
 }
@@ -154,7 +230,7 @@ func (s *DB) ComputePeriodTotals(ctx context.Context, p Period) error {
 // PrecomputedPeriods returns the periods whose totals are complete and
 // current, earliest first.
 func (s *DB) PrecomputedPeriods(ctx context.Context) ([]Period, error) {
-	rows, err := s.query(ctx, `SELECT from_day, to_day FROM analytics_period_windows ORDER BY from_day, to_day`)
+	rows, err := s.query(ctx, `SELECT from_day, to_day FROM analytics_period_windows WHERE complete = TRUE ORDER BY from_day, to_day`)
 	if err != nil {
 		return nil, err
 	}
