@@ -104,6 +104,7 @@ var analyticsTables = []Table{
 			notPersonal("from_day", "a date"),
 			notPersonal("to_day", "a date"),
 			notPersonal("complete", "whether the totals are complete"),
+			notPersonal("generation", "how many times a day of the period was rolled up again"),
 			notPersonal("computed_at", "when the totals were summed"),
 		},
 	},

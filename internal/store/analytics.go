@@ -310,7 +310,7 @@ func (s *DB) ReplaceDay(ctx context.Context, day time.Time, rows []DailyRow) err
 	d := day.UTC().Format(DayFormat)
 	return s.Tx(ctx, func(tx *Tx) error {
 		// The precomputed periods holding the day are no longer current.
-		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_windows WHERE from_day <= ? AND to_day >= ?`, d, d); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE analytics_period_windows SET complete = FALSE, generation = generation + 1 WHERE from_day <= ? AND to_day >= ?`, d, d); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM analytics_daily WHERE day = ?`, d); err != nil {

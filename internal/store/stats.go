@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -135,7 +136,7 @@ var ErrPeriodChanged = errors.New("store: the period's days were rolled up again
 // over a year of a busy site); the totals are then replaced and p listed
 // in one short transaction, so readers see the old totals or the new
 // ones, never part. If a day of p is rolled up again meanwhile (ReplaceDay
-// unlists p), the sums are stale and it starts again, up to three times,
+// unlists p and counts its generation), the sums are stale and it starts again, up to three times,
 // then returns ErrPeriodChanged.
 func (s *DB) ComputePeriodTotals(ctx context.Context, p Period) error {
 	for range 3 {
@@ -156,13 +157,14 @@ var afterPeriodSums func()
 const periodChunk = 1000
 
 func (s *DB) computePeriodTotals(ctx context.Context, p Period) error {
-	// Listed as being summed: ReplaceDay deletes the row.
+	// Listed as being summed: ReplaceDay counts a generation more.
+	var generation int64
 	err := s.Tx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_windows WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO analytics_period_windows (from_day, to_day, complete, generation, computed_at) VALUES (?, ?, FALSE, 0, ?)
+			ON CONFLICT (from_day, to_day) DO NOTHING`, p.From, p.To, tx.Now); err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO analytics_period_windows (from_day, to_day, complete, computed_at) VALUES (?, ?, FALSE, ?)`, p.From, p.To, tx.Now)
-		return err
+		return tx.queryRow(ctx, `SELECT generation FROM analytics_period_windows WHERE from_day = ? AND to_day = ?`, p.From, p.To).Scan(&generation)
 	})
 	if err != nil {
 		return err
@@ -196,12 +198,12 @@ func (s *DB) computePeriodTotals(ctx context.Context, p Period) error {
 				return err
 			}
 		}
-		var pending int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM analytics_period_windows WHERE from_day = ? AND to_day = ? AND complete = FALSE`, p.From, p.To).Scan(&pending); err != nil {
+		var now int64
+		err := tx.queryRow(ctx, `SELECT generation FROM analytics_period_windows WHERE from_day = ? AND to_day = ?`, p.From, p.To).Scan(&now)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && now != generation) {
+			return ErrPeriodChanged // rolled up again, or deleted by KeepPeriodTotals
+		} else if err != nil {
 			return err
-		}
-		if pending == 0 {
-			return ErrPeriodChanged
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_totals WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
 			return err
@@ -222,7 +224,7 @@ func (s *DB) computePeriodTotals(ctx context.Context, p Period) error {
 				return fmt.Errorf("write period totals: %w", err)
 			}
 		}
-		_, err := tx.exec(ctx, `UPDATE analytics_period_windows SET complete = TRUE, computed_at = ? WHERE from_day = ? AND to_day = ?`, tx.Now, p.From, p.To)
+		_, err = tx.exec(ctx, `UPDATE analytics_period_windows SET complete = TRUE, computed_at = ? WHERE from_day = ? AND to_day = ?`, tx.Now, p.From, p.To)
 		return err
 	})
 }
@@ -246,21 +248,38 @@ func (s *DB) PrecomputedPeriods(ctx context.Context) ([]Period, error) {
 	return out, rows.Err()
 }
 
-// KeepPeriodTotals deletes the precomputed totals of every period but
-// keep, listed or not (a period unlisted by a roll-up keeps its stale
-// totals until recomputed or deleted here).
+// KeepPeriodTotals deletes the periods other than keep, with their
+// totals (current or not).
 func (s *DB) KeepPeriodTotals(ctx context.Context, keep []Period) error {
-	cond, args := "1 = 1", []any{}
-	for _, p := range keep {
-		cond += " AND NOT (from_day = ? AND to_day = ?)"
-		args = append(args, p.From, p.To)
-	}
 	return s.Tx(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `DELETE FROM analytics_period_windows WHERE `+cond, args...); err != nil {
+		rows, err := tx.query(ctx, `SELECT from_day, to_day FROM analytics_period_windows`)
+		if err != nil {
 			return err
 		}
-		_, err := tx.exec(ctx, `DELETE FROM analytics_period_totals WHERE `+cond, args...)
-		return err
+		var drop []Period
+		for rows.Next() {
+			var p Period
+			if err := rows.Scan(&p.From, &p.To); err != nil {
+				rows.Close()
+				return err
+			}
+			if !slices.Contains(keep, p) {
+				drop = append(drop, p)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, p := range drop {
+			if _, err := tx.exec(ctx, `DELETE FROM analytics_period_totals WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `DELETE FROM analytics_period_windows WHERE from_day = ? AND to_day = ?`, p.From, p.To); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -18,14 +18,15 @@ CREATE TABLE analytics_period_totals (
 -- A period's top list of a kind, largest plays first.
 CREATE INDEX analytics_period_totals_rank_idx ON analytics_period_totals (from_day, to_day, subject_kind, plays DESC, subject_id);
 
--- The periods being summed (complete false) or whose totals are complete
--- and current (complete true, set in the transaction that writes them). A
--- period's row is deleted when a day in it is rolled up again, which
--- tells a summing under way that its sums are stale.
+-- Every period with totals or being summed. complete is set in the
+-- transaction that writes the totals; rolling a day of the period up again
+-- clears it and counts one more generation, which tells a summing under
+-- way that its sums are stale.
 CREATE TABLE analytics_period_windows (
     from_day    TEXT NOT NULL,
     to_day      TEXT NOT NULL,
     complete    BOOLEAN NOT NULL DEFAULT FALSE,
+    generation  INTEGER NOT NULL DEFAULT 0,
     computed_at TIMESTAMP NOT NULL,
     PRIMARY KEY (from_day, to_day)
 );
