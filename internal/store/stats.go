@@ -136,8 +136,8 @@ var ErrPeriodChanged = errors.New("store: the period's days were rolled up again
 // over a year of a busy site); the totals are then replaced and p listed
 // in one short transaction, so readers see the old totals or the new
 // ones, never part. If a day of p is rolled up again meanwhile (ReplaceDay
-// unlists p and counts its generation), the sums are stale and it starts again, up to three times,
-// then returns ErrPeriodChanged.
+// unlists p and counts its generation), the sums are stale and it starts
+// again, up to three times, then returns ErrPeriodChanged.
 func (s *DB) ComputePeriodTotals(ctx context.Context, p Period) error {
 	for range 3 {
 		err := s.computePeriodTotals(ctx, p)
