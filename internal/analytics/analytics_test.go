@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -350,6 +352,92 @@ func TestMaintainFoldsAndDeletes(t *testing.T) {
 		// Running again changes nothing.
 		if deleted, _, err := analytics.Maintain(ctx, db, now, 395*24*time.Hour, 7*24*time.Hour); err != nil || deleted != 0 {
 			t.Errorf("second run deleted %d (%v)", deleted, err)
+		}
+	})
+}
+
+// TestMaintainPrecomputesSitePeriods checks that the retention job keeps
+// exactly the periods the site shows precomputed, with the same totals
+// as the daily rows, and recomputes those holding a day rolled up again.
+func TestMaintainPrecomputesSitePeriods(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		var evs []store.Event
+		for m := int64(1); m <= 6; m++ {
+			for d, at := range []time.Time{now.AddDate(0, 0, -40), now.AddDate(0, 0, -3), now.AddDate(0, 0, -1)} {
+				evs = append(evs, store.Event{Time: at, Kind: string(analytics.Play), TrackID: 9 + int64(d)%2, ArtistID: 4, MemberID: m})
+			}
+		}
+		if err := db.Tx(ctx, func(tx *store.Tx) error { return tx.InsertEvents(ctx, evs) }); err != nil {
+			t.Fatal(err)
+		}
+		// A period no page shows any more.
+		stale := store.Period{From: "2025-01-01", To: "2025-01-31"}
+		if err := db.ComputePeriodTotals(ctx, stale); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := analytics.Maintain(ctx, db, now, 395*24*time.Hour, 7*24*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		want := analytics.SitePeriods(now)
+		if len(want) != 8 {
+			t.Fatalf("site periods: %v, want 8 (3 dashboard presets, 3 chart periods, 2 compared)", want)
+		}
+		slices.SortFunc(want, func(a, b store.Period) int {
+			if c := strings.Compare(a.From, b.From); c != 0 {
+				return c
+			}
+			return strings.Compare(a.To, b.To)
+		})
+		listed, err := db.PrecomputedPeriods(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, listed); diff != "" {
+			t.Fatalf("precomputed periods (-want +got):\n%s", diff)
+		}
+		// The 12-month dashboard period: every roll-up so far.
+		from, to, _ := analytics.DashboardPeriod("12m", now)
+		q := store.TotalsQuery{SubjectKind: analytics.SubjectTrack, From: from.Format(store.DayFormat), To: to.Format(store.DayFormat)}
+		rows, err := db.SubjectTotals(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRows := []store.DailyRow{{SubjectKind: "track", SubjectID: 9, Dimension: "all", Plays: 12, Listeners: 12},
+			{SubjectKind: "track", SubjectID: 10, Dimension: "all", Plays: 6, Listeners: 6}}
+		if diff := cmp.Diff(wantRows, rows); diff != "" {
+			t.Fatalf("12-month totals (-want +got):\n%s", diff)
+		}
+		// Nothing to do on a second run the same day.
+		if n, err := analytics.PrecomputePeriods(ctx, db, now); err != nil || n != 0 {
+			t.Fatalf("second run computed %d periods (%v)", n, err)
+		}
+		// Rolling yesterday up again unlists the periods holding it; the
+		// next run computes them again (the 7-day, 30-day and 12-month
+		// presets, and the week, month and all-time charts).
+		if err := analytics.RollUpDay(ctx, db, now.AddDate(0, 0, -1).Truncate(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := analytics.PrecomputePeriods(ctx, db, now); err != nil || n != 6 {
+			t.Fatalf("run after a day rolled up again computed %d periods (%v), want 6", n, err)
+		}
+		if rows, err = db.SubjectTotals(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantRows, rows); diff != "" {
+			t.Fatalf("12-month totals after recomputing (-want +got):\n%s", diff)
+		}
+		// The next day's periods replace the day's.
+		next := now.AddDate(0, 0, 1)
+		if _, err := analytics.PrecomputePeriods(ctx, db, next); err != nil {
+			t.Fatal(err)
+		}
+		if listed, err = db.PrecomputedPeriods(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(listed) != 8 || !slices.Contains(listed, store.Period{From: "0000-01-01", To: "2026-03-10"}) {
+			t.Fatalf("periods of the next day: %v", listed)
 		}
 	})
 }

@@ -165,7 +165,8 @@ func RollUpDay(ctx context.Context, db *store.DB, day time.Time) error {
 }
 
 // Maintain is the scheduled job: it rolls up every finished day (before
-// today, UTC) not rolled up yet, then deletes raw events older than
+// today, UTC) not rolled up yet, brings the precomputed period totals up
+// to date for the day of now (see PrecomputePeriods), then deletes raw events older than
 // retention (which are rolled up by then) and security log entries older
 // than securityLog. It returns how many events and log entries it deleted.
 func Maintain(ctx context.Context, db *store.DB, now time.Time, retention, securityLog time.Duration) (events, logs int64, err error) {
@@ -189,6 +190,9 @@ func Maintain(ctx context.Context, db *store.DB, now time.Time, retention, secur
 		from = day.Add(24 * time.Hour)
 	}
 	if err != nil {
+		return 0, 0, err
+	}
+	if _, err = PrecomputePeriods(ctx, db, now); err != nil {
 		return 0, 0, err
 	}
 	if events, err = db.DeleteEventsBefore(ctx, now.Add(-retention)); err != nil {

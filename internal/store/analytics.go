@@ -306,11 +306,16 @@ type DailyRow struct {
 	Favourites  int64
 }
 
-// ReplaceDay replaces the aggregates of day by rows and records the day
-// as rolled up, in one transaction.
+// ReplaceDay replaces the aggregates of day by rows, records the day as
+// rolled up and unlists the precomputed periods holding it (see
+// ComputePeriodTotals), in one transaction.
 func (s *DB) ReplaceDay(ctx context.Context, day time.Time, rows []DailyRow) error {
 	d := day.UTC().Format(DayFormat)
 	return s.Tx(ctx, func(tx *Tx) error {
+		// The precomputed periods holding the day are no longer current.
+		if _, err := tx.exec(ctx, `UPDATE analytics_period_windows SET complete = FALSE, generation = generation + 1 WHERE from_day <= ? AND to_day >= ?`, d, d); err != nil {
+			return err
+		}
 		if _, err := tx.exec(ctx, `DELETE FROM analytics_daily WHERE day = ?`, d); err != nil {
 			return err
 		}

@@ -56,21 +56,10 @@ type cachedCharts struct {
 }
 
 // chartDays returns the days of the period key and of the period before
-// it ("" when there is none), as YYYY-MM-DD, relative to today (UTC).
+// it ("" when there is none), as YYYY-MM-DD, relative to today (UTC); see
+// analytics.ChartDays, which also names the periods precomputed.
 func chartDays(key string, today time.Time) (from, to, prevFrom, prevTo string) {
-	today = today.UTC().Truncate(24 * time.Hour)
-	last := today.AddDate(0, 0, -1) // days are rolled up once finished
-	day := func(t time.Time) string { return t.Format(store.DayFormat) }
-	switch key {
-	case "week", "month":
-		n := 7
-		if key == "month" {
-			n = 30
-		}
-		first := last.AddDate(0, 0, 1-n)
-		return day(first), day(last), day(first.AddDate(0, 0, -n)), day(first.AddDate(0, 0, -1))
-	}
-	return "0000-01-01", day(last), "", ""
+	return analytics.ChartDays(key, today)
 }
 
 // charts computes (or reuses) the charts of period key, for tag ("" for

@@ -47,13 +47,12 @@ func parsePeriod(q url.Values, today time.Time) (period, error) {
 	if len(p.ToText) > 20 {
 		p.ToText = p.ToText[:20]
 	}
+	if p.Key == "" {
+		p.Key = "30d"
+	}
 	switch p.Key {
-	case "", "30d":
-		p.Key, p.From = "30d", today.AddDate(0, 0, -29)
-	case "7d":
-		p.From = today.AddDate(0, 0, -6)
-	case "12m":
-		p.From = today.AddDate(-1, 0, 1)
+	case "7d", "30d", "12m": // see analytics.DashboardPeriod, which also names the periods precomputed
+		p.From, p.To, _ = analytics.DashboardPeriod(p.Key, today)
 	case "custom":
 		inv := &chorus.InvalidError{}
 		from, errFrom := time.Parse(store.DayFormat, strings.TrimSpace(p.FromText))
