@@ -148,12 +148,21 @@ func TestAnalyticsByConsent(t *testing.T) {
 			}
 			// Downloads and searches are events too.
 			anon.get(track + "/download")
+			// Only a whole file counts: not a piece of it, and not a robot's fetch.
+			if resp, _ := anon.get(track+"/download", "Range", "bytes=0-10"); resp.StatusCode != http.StatusPartialContent {
+				t.Errorf("a range of the download: %d, want 206", resp.StatusCode)
+			}
+			anon.get(track+"/download", "User-Agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
+			anon.get(track, "User-Agent", "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)")
 			anon.get("/search?q=counted")
 			if got, _ := db.Strings(ctx, `SELECT query || ' ' || CAST(results AS TEXT) FROM analytics_events WHERE kind = 'search'`); len(got) != 1 || got[0] != "counted 1" {
 				t.Errorf("search events %v, want the query with 1 result", got)
 			}
 			if got := eventsOf(t, db, "download"); len(got) != 1 {
-				t.Errorf("download events %v", got)
+				t.Errorf("download events %v, want the one whole download", got)
+			}
+			if bots, _ := db.Strings(ctx, `SELECT kind FROM analytics_events WHERE device = 'bot'`); len(bots) != 0 {
+				t.Errorf("robots' requests were counted: %v", bots)
 			}
 
 			// Favourites, follows and shares are events too, under the same consent.

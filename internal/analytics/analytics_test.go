@@ -441,3 +441,48 @@ func TestMaintainPrecomputesSitePeriods(t *testing.T) {
 		}
 	})
 }
+
+// TestAggregateCountsRepeatsOnce: fetching a file again or taking a
+// favourite back and giving it again counts once a day per person and
+// track, so that one person cannot inflate a track's statistics.
+func TestAggregateCountsRepeatsOnce(t *testing.T) {
+	var evs []store.Event
+	add := func(kind analytics.Kind, member, track int64, n int) {
+		for range n {
+			evs = append(evs, store.Event{Kind: string(kind), TrackID: track, ArtistID: 1, MemberID: member, Browser: "Firefox", Device: "desktop"})
+		}
+	}
+	add(analytics.Download, 1, 10, 13)
+	add(analytics.Download, 2, 10, 1)
+	add(analytics.Download, 2, 11, 2)
+	add(analytics.Favourite, 1, 10, 5)
+	add(analytics.Play, 1, 10, 3)
+	rows, err := analytics.Aggregate(func(fn func(store.Event) error) error {
+		for _, e := range evs {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, r := range rows {
+		if r.Dimension == analytics.DimAll {
+			got[fmt.Sprintf("%s %d", r.SubjectKind, r.SubjectID)] = fmt.Sprintf("plays %d downloads %d favourites %d", r.Plays, r.Downloads, r.Favourites)
+		}
+	}
+	want := map[string]string{
+		"track 10": "plays 3 downloads 2 favourites 1",
+		"track 11": "plays 0 downloads 1 favourites 0",
+		"artist 1": "plays 3 downloads 3 favourites 1",
+		"site 0":   "plays 3 downloads 3 favourites 1",
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %s, want %s", k, got[k], w)
+		}
+	}
+}

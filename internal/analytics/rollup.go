@@ -63,6 +63,17 @@ type cell struct {
 	row       store.DailyRow
 	people    map[string]struct{} // anyone behind an event of the cell
 	listeners map[string]struct{} // who played
+	// downloads and favourites hold who downloaded or favourited what
+	// (person and track or album): each counts once a day, however often
+	// it is repeated (a favourite taken back and given again, a file
+	// fetched again).
+	downloads  map[string]struct{}
+	favourites map[string]struct{}
+}
+
+func newCell(row store.DailyRow) *cell {
+	return &cell{row: row, people: map[string]struct{}{}, listeners: map[string]struct{}{},
+		downloads: map[string]struct{}{}, favourites: map[string]struct{}{}}
 }
 
 func (c *cell) add(e store.Event, who string) {
@@ -74,9 +85,9 @@ func (c *cell) add(e store.Event, who string) {
 		c.row.Plays++
 		c.listeners[who] = struct{}{}
 	case Download:
-		c.row.Downloads++
+		c.downloads[who+"|t"+strconv.FormatInt(e.TrackID, 10)] = struct{}{}
 	case Favourite:
-		c.row.Favourites++
+		c.favourites[who+"|t"+strconv.FormatInt(e.TrackID, 10)+"|a"+strconv.FormatInt(e.AlbumID, 10)] = struct{}{}
 	}
 }
 
@@ -84,14 +95,15 @@ func (c *cell) add(e store.Event, who string) {
 // track, album and artist of each event, and the site) the totals
 // (DimAll) and the breakdowns by device type, browser, referrer host and
 // country, where any value seen by fewer than MinListeners people is
-// merged into Other. Listeners counts distinct people who played.
+// merged into Other. Listeners counts distinct people who played;
+// Downloads and Favourites count each person's download or favourite of
+// each track or album once, however often they repeat it that day.
 func Aggregate(events func(fn func(store.Event) error) error) ([]store.DailyRow, error) {
 	cells := map[cellKey]*cell{}
 	get := func(k cellKey) *cell {
 		c := cells[k]
 		if c == nil {
-			c = &cell{row: store.DailyRow{SubjectKind: k.kind, SubjectID: k.id, Dimension: k.dimension, Value: k.value},
-				people: map[string]struct{}{}, listeners: map[string]struct{}{}}
+			c = newCell(store.DailyRow{SubjectKind: k.kind, SubjectID: k.id, Dimension: k.dimension, Value: k.value})
 			cells[k] = c
 		}
 		return c
@@ -133,18 +145,17 @@ func Aggregate(events func(fn func(store.Event) error) error) ([]store.DailyRow,
 		o := get(cellKey{k.kind, k.id, k.dimension, Other})
 		o.row.Views += c.row.Views
 		o.row.Plays += c.row.Plays
-		o.row.Downloads += c.row.Downloads
-		o.row.Favourites += c.row.Favourites
-		for p := range c.people {
-			o.people[p] = struct{}{}
-		}
-		for p := range c.listeners {
-			o.listeners[p] = struct{}{}
+		for _, m := range [][2]map[string]struct{}{{o.people, c.people}, {o.listeners, c.listeners}, {o.downloads, c.downloads}, {o.favourites, c.favourites}} {
+			for p := range m[1] {
+				m[0][p] = struct{}{}
+			}
 		}
 	}
 	rows := make([]store.DailyRow, 0, len(cells))
 	for _, c := range cells {
 		c.row.Listeners = int64(len(c.listeners))
+		c.row.Downloads = int64(len(c.downloads))
+		c.row.Favourites = int64(len(c.favourites))
 		rows = append(rows, c.row)
 	}
 	slices.SortFunc(rows, func(a, b store.DailyRow) int {

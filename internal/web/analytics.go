@@ -154,6 +154,9 @@ func (s *Server) recordEvent(r *http.Request, ev store.Event) error {
 // when the ingester is full or failing the page still goes out and the
 // event is lost, with a warning in the log.
 func (s *Server) noteEvent(r *http.Request, ev store.Event) {
+	if crawler(ev) {
+		return
+	}
 	if err := s.recordEvent(r, ev); err != nil && r.Context().Err() == nil {
 		s.Logger.Warn("record analytics event", "kind", ev.Kind, "err", err)
 	}
@@ -165,12 +168,20 @@ func (s *Server) noteEvent(r *http.Request, ev store.Event) {
 // its statistics: when the queue is full or closed the event is lost,
 // with a warning in the log.
 func (s *Server) queueEvent(ev store.Event) {
-	if s.Analytics == nil {
+	if s.Analytics == nil || crawler(ev) {
 		return
 	}
 	if err := s.Analytics.Enqueue(ev); err != nil {
 		s.Logger.Warn("record analytics event", "kind", ev.Kind, "err", err)
 	}
+}
+
+// crawler reports whether ev comes from a robot that declares itself in
+// its User-Agent (a search engine's crawler): robots are not listeners, so
+// their page views, downloads and searches are not counted. Headless
+// browsers, which people also use, still count.
+func crawler(ev store.Event) bool {
+	return ev.Device == deviceBot && ev.Browser != useragent.HeadlessChrome
 }
 
 // busy answers 503 with Retry-After (RFC 9110 §10.2.3) when the ingester

@@ -4,9 +4,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 
@@ -75,14 +77,54 @@ func (s *Server) recordShare(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// noteDownload records the download of t.
-func (s *Server) noteDownload(w http.ResponseWriter, r *http.Request, t chorus.Track) {
-	if r.Header.Get("Range") != "" && !strings.HasPrefix(r.Header.Get("Range"), "bytes=0-") {
-		return // a resumed download was counted when it started
+// serveDownload serves body, a file of t, and counts it as a download only
+// when the whole file went out: a GET answered 200 with every byte (or a
+// range from the first byte to the last). HEAD requests, conditional
+// requests answered 304, partial ranges and downloads cut short are not
+// counted, so that probing a file cannot inflate its statistics.
+func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, t chorus.Track, modtime time.Time, body io.ReadSeeker) {
+	size, err := body.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = body.Seek(0, io.SeekStart)
 	}
+	if err != nil {
+		http.ServeContent(w, r, "", modtime, body)
+		return
+	}
+	// The event is described before the answer starts: it may set the
+	// consenting visitor's analytics cookie.
 	ev := s.newEvent(w, r, analytics.Download)
 	ev.TrackID, ev.AlbumID, ev.ArtistID = t.ID, t.AlbumID, t.ArtistID
-	s.queueEvent(ev)
+	rec := &downloadRecorder{ResponseWriter: w}
+	http.ServeContent(rec, r, "", modtime, body)
+	whole := rec.status == http.StatusOK || (rec.status == http.StatusPartialContent &&
+		strings.HasPrefix(w.Header().Get("Content-Range"), fmt.Sprintf("bytes 0-%d/", size-1)))
+	if r.Method == http.MethodGet && whole && rec.written == size {
+		s.queueEvent(ev)
+	}
+}
+
+// downloadRecorder notes the status and the body bytes of an answer.
+type downloadRecorder struct {
+	http.ResponseWriter
+	status  int
+	written int64
+}
+
+func (d *downloadRecorder) WriteHeader(code int) {
+	if d.status == 0 {
+		d.status = code
+	}
+	d.ResponseWriter.WriteHeader(code)
+}
+
+func (d *downloadRecorder) Write(p []byte) (int, error) {
+	if d.status == 0 {
+		d.status = http.StatusOK
+	}
+	n, err := d.ResponseWriter.Write(p)
+	d.written += int64(n)
+	return n, err
 }
 
 // audibleTrack is publicTrack, widened to the owner's own processed
@@ -209,8 +251,7 @@ func (s *Server) downloadMP3(w http.ResponseWriter, r *http.Request) error {
 	h.Set("ETag", fmt.Sprintf(`"%s-%x"`, t.StreamHash[:16], sha256.Sum256(tag)))
 	h.Set("Link", `<`+l.URL+`>; rel="license"`)
 	setAttachment(w, downloadName(t, ".mp3"))
-	s.noteDownload(w, r, t)
-	http.ServeContent(w, r, "", t.UpdatedAt, body)
+	s.serveDownload(w, r, t, t.UpdatedAt, body)
 	return nil
 }
 
@@ -238,8 +279,7 @@ func (s *Server) downloadOriginal(w http.ResponseWriter, r *http.Request) error 
 	w.Header().Set("ETag", `"`+t.ContentHash+`"`)
 	w.Header().Set("Link", `<`+l.URL+`>; rel="license"`)
 	setAttachment(w, downloadName(t, ext))
-	s.noteDownload(w, r, t)
-	http.ServeContent(w, r, "", t.CreatedAt, f)
+	s.serveDownload(w, r, t, t.CreatedAt, f)
 	return nil
 }
 
