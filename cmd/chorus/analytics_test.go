@@ -165,6 +165,20 @@ func TestAnalyticsByConsent(t *testing.T) {
 				t.Errorf("robots' requests were counted: %v", bots)
 			}
 
+			// A play counts for the site the listener came to the page from
+			// (the player sends it, as the play's own Referer is the page);
+			// a referrer that is not a well-formed host is dropped.
+			fan := newClient(t, srv.URL)
+			for _, ref := range []string{"https://news.example.com/story?who=me", "https://<b>x</b>/", `https://"onmouseover=alert(1)/`} {
+				fan.get(track + "/stream")
+				if resp, body := fan.postForm(track+"/play", url.Values{"ref": {ref}}, "Referer", srv.URL+track); resp.StatusCode != http.StatusNoContent {
+					t.Fatalf("play with ref %q: %d %s", ref, resp.StatusCode, body)
+				}
+			}
+			if refs, _ := db.Strings(ctx, `SELECT referrer_host FROM analytics_events WHERE kind = 'play' AND referrer_host <> ''`); strings.Join(refs, ",") != "news.example.com" {
+				t.Errorf("plays' referrers %v, want only news.example.com", refs)
+			}
+
 			// Favourites, follows and shares are events too, under the same consent.
 			tr, err := db.Track(ctx, id)
 			if err != nil {

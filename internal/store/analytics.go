@@ -406,12 +406,18 @@ func (s *DB) Daily(ctx context.Context, q DailyQuery) ([]DailyRow, error) {
 
 // DailyTotals sums q's rows over its days, one row per value, largest
 // plays first (Day is empty). Listeners is then a sum of daily distinct
-// listeners ("listener-days"), not distinct over the period. It reads the
-// same index range as Daily.
+// listeners ("listener-days"), not distinct over the period. In a
+// breakdown (any dimension but "all") a value seen only in page views,
+// with no play, download or favourite, is left out: breakdowns describe
+// listeners. It reads the same index range as Daily.
 func (s *DB) DailyTotals(ctx context.Context, q DailyQuery) ([]DailyRow, error) {
+	having := ""
+	if q.Dimension != "all" {
+		having = ` HAVING SUM(plays) + SUM(downloads) + SUM(favourites) > 0`
+	}
 	rows, err := s.query(ctx, `SELECT value, SUM(views), SUM(plays), SUM(listeners), SUM(downloads), SUM(favourites)
 		FROM analytics_daily WHERE subject_kind = ? AND subject_id = ? AND dimension = ? AND day >= ? AND day <= ?
-		GROUP BY value ORDER BY SUM(plays) DESC, value`,
+		GROUP BY value`+having+` ORDER BY SUM(plays) DESC, value`,
 		q.SubjectKind, q.SubjectID, q.Dimension, q.From, q.To)
 	if err != nil {
 		return nil, err

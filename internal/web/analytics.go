@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -115,8 +116,15 @@ func fullAddress(remoteAddr string) string {
 // it names another site; the path and query, which may say anything
 // about the person, are dropped. Links within Chorus give "".
 func (s *Server) referrerHost(r *http.Request) string {
-	ref := r.Referer()
-	if ref == "" {
+	return s.hostOfReferrer(r, r.Referer())
+}
+
+// hostOfReferrer is referrerHost for the referring address ref: "" when
+// it is empty, not an http(s) URL, within Chorus, or its host is not a
+// well-formed DNS name or IP address (so that nobody can write arbitrary
+// text into the statistics as a "referrer").
+func (s *Server) hostOfReferrer(r *http.Request, ref string) string {
+	if ref == "" || len(ref) > 2048 {
 		return ""
 	}
 	u, err := url.Parse(ref)
@@ -124,6 +132,9 @@ func (s *Server) referrerHost(r *http.Request) string {
 		return ""
 	}
 	host := strings.ToLower(u.Hostname())
+	if !validHostname(host) {
+		return ""
+	}
 	if base, err := url.Parse(s.BaseURL); err == nil && strings.EqualFold(base.Hostname(), host) {
 		return ""
 	}
@@ -131,6 +142,29 @@ func (s *Server) referrerHost(r *http.Request) string {
 		return ""
 	}
 	return chorus.CleanText(host, 100, false)
+}
+
+// validHostname reports whether host is an IP address or a DNS name of
+// letters, digits and hyphens in dot-separated labels of 1 to 63
+// characters, at most 253 in all (RFC 1123 §2.1, RFC 1035 §2.3.4).
+func validHostname(host string) bool {
+	if _, err := netip.ParseAddr(host); err == nil {
+		return true
+	}
+	if host == "" || len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func hostOnly(hostport string) string {

@@ -50,6 +50,12 @@ func (s *Server) recordPlay(w http.ResponseWriter, r *http.Request) error {
 	}
 	ev := s.newEvent(w, r, analytics.Play)
 	ev.TrackID, ev.AlbumID, ev.ArtistID = t.ID, t.AlbumID, t.ArtistID
+	if ev.Referrer == "" {
+		// The play is reported from the page the music plays on, so its
+		// own Referer is Chorus; the player sends the page's referrer
+		// ("ref") so that the play counts for the site the listener came from.
+		ev.Referrer = s.hostOfReferrer(r, r.PostFormValue("ref"))
+	}
 	if s.Analytics == nil {
 		err = s.DB.CountPlay(r.Context(), t.ID)
 	} else {

@@ -335,7 +335,11 @@
     if (!this.reported && id && this.listened >= need) {
       this.reported = true;
       if (window.fetch) {
-        fetch('/tracks/' + encodeURIComponent(id) + '/play', { method: 'POST', credentials: 'same-origin' }).catch(function () {});
+        // The page's referrer goes with the play, so that the play counts
+        // for the site the listener came from.
+        var body = new URLSearchParams();
+        body.set('ref', document.referrer || '');
+        fetch('/tracks/' + encodeURIComponent(id) + '/play', { method: 'POST', credentials: 'same-origin', body: body }).catch(function () {});
       }
     }
   };
