@@ -402,6 +402,11 @@ func (c *Config) finish(server bool) error {
 				}
 				pfx = netip.PrefixFrom(addr, addr.BitLen())
 			}
+			if pfx.Bits() < 8 {
+				// 0.0.0.0/0 would trust every client to name any address.
+				bad("trusted-proxies", "%s is too wide: it would let any client choose the address rate limits and the security log see; name your proxies' addresses or their network (at most a /8)", f)
+				continue
+			}
 			c.TrustedProxies = append(c.TrustedProxies, pfx.Masked())
 		}
 		if c.ProArtistShare < 0 || c.ProArtistShare > 100 {

@@ -118,6 +118,11 @@ func TestTrustedProxies(t *testing.T) {
 	if c, err = parse(t, nil, nil, true); err != nil || len(c.TrustedProxies) != 0 {
 		t.Errorf("default: %v, %v", c.TrustedProxies, err)
 	}
+	for _, wide := range []string{"0.0.0.0/0", "::/0", "128.0.0.0/1"} {
+		if _, err := parse(t, []string{"--trusted-proxies", wide}, nil, true); err == nil || !strings.Contains(err.Error(), "too wide") {
+			t.Errorf("%s: %v, want it refused as too wide", wide, err)
+		}
+	}
 	_, err = parse(t, []string{"--trusted-proxies", "10.0.0.0/8,proxy.example.org"}, nil, true)
 	if err == nil || !strings.Contains(err.Error(), "trusted-proxies") || !strings.Contains(err.Error(), "proxy.example.org") {
 		t.Errorf("a host name: %v, want an error naming the flag and the value", err)
