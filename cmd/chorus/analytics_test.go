@@ -231,7 +231,7 @@ func TestListeningHistory(t *testing.T) {
 			c.get(track)
 			c.get("/search?q=remembered")
 			_, body = c.get("/settings/history")
-			mustContain(t, "history", body, "Remembered Song", "“remembered” (1 results)", "2 in all", "Pause history")
+			mustContain(t, "history", body, "Remembered Song", "“remembered” (1 result)", "2 in all", "Pause history")
 			_, body = c.get("/settings/data")
 			mustContain(t, "your data", body, `href="/settings/history"`)
 

@@ -17,8 +17,10 @@ var ChartPeriods = []string{"week", "month", "all"}
 
 // DashboardPeriod returns the first and last day (UTC midnights) of the
 // dashboard preset key ("7d", "30d" or "12m") shown on today: the last 7
-// or 30 days, or the last 12 months, today included. ok is false for any
-// other key.
+// or 30 days, today included, or the last 12 calendar months, this month
+// (up to today) included and starting on the first day of the month 11
+// months back, so that a dashboard drawn by month has exactly 12 months.
+// ok is false for any other key.
 func DashboardPeriod(key string, today time.Time) (from, to time.Time, ok bool) {
 	today = today.UTC().Truncate(24 * time.Hour)
 	switch key {
@@ -27,7 +29,7 @@ func DashboardPeriod(key string, today time.Time) (from, to time.Time, ok bool) 
 	case "30d":
 		return today.AddDate(0, 0, -29), today, true
 	case "12m":
-		return today.AddDate(-1, 0, 1), today, true
+		return time.Date(today.Year(), today.Month()-11, 1, 0, 0, 0, 0, time.UTC), today, true
 	}
 	return time.Time{}, today, false
 }

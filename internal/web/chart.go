@@ -51,8 +51,19 @@ func newChart(id, title, xLabel, yLabel string, points []chartPoint) chart {
 		c.Desc = "No data in this period."
 		return c
 	}
-	c.Desc = fmt.Sprintf("%s: %d in all over %d %s, from %s to %s; the highest is %d, on %s.", title, c.Total, len(points),
-		strings.ToLower(xLabel), points[0].Label, points[len(points)-1].Label, top.Value, top.Label)
+	unit, on := strings.ToLower(xLabel), "on"
+	if len(points) != 1 {
+		unit += "s"
+	}
+	if xLabel == "Month" {
+		on = "in"
+	}
+	if len(points) == 1 {
+		c.Desc = fmt.Sprintf("%s: %d in all, %s %s.", title, c.Total, on, points[0].Label)
+	} else {
+		c.Desc = fmt.Sprintf("%s: %d in all over %d %s, from %s to %s; the highest is %d, %s %s.", title, c.Total, len(points),
+			unit, points[0].Label, points[len(points)-1].Label, top.Value, on, top.Label)
+	}
 	esc := template.HTMLEscapeString
 	scale := niceCeiling(top.Value)
 	plotW, plotH := float64(chartWidth-chartLeft-chartRight), float64(chartHeight-chartTop-chartBottom)

@@ -1,24 +1,49 @@
 package web
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"chorus/internal/analytics"
 	"chorus/internal/chorus"
 	"chorus/internal/consent"
+	"chorus/internal/store"
 )
 
 // historyPageSize is how many entries the listening history shows a page.
 const historyPageSize = 50
 
+// historyEntry is one line of the listening history: the event and what
+// it concerns, as Text (plain) or Name linked to Link.
+type historyEntry struct {
+	store.Event
+	Text, Name, Link string
+}
+
 // historyPage shows the member their own events (their listening history),
-// newest first, with the switch that pauses it.
+// newest first, with the switch that pauses it. A ?page= past the last
+// page is sent to the last page.
 func (s *Server) historyPage(w http.ResponseWriter, r *http.Request) error {
 	m := s.member(r)
 	p := pageNumber(r)
 	events, total, err := s.DB.EventsOfMember(r.Context(), m.ID, historyPageSize, (p-1)*historyPageSize)
+	if err != nil {
+		return err
+	}
+	pages := (total + historyPageSize - 1) / historyPageSize
+	if p > 1 && p > pages {
+		target := "/settings/history"
+		if pages > 1 {
+			target += "?page=" + strconv.Itoa(pages)
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return nil
+	}
+	entries, err := s.historyEntries(r.Context(), events)
 	if err != nil {
 		return err
 	}
@@ -27,9 +52,63 @@ func (s *Server) historyPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, r, http.StatusOK, "settings_history.html", "Listening history", map[string]any{
-		"Events": events, "Total": total, "Page": p, "Pages": (total + historyPageSize - 1) / historyPageSize,
+		"Events": entries, "Total": total, "Page": p, "Pages": pages,
 		"Paused": paused, "Consented": s.consented(r, consent.Analytics),
+		"GPC": consent.SignalOf(r.Header).Refuses(consent.Analytics),
 	})
+}
+
+// historyEntries names what each event concerns: the track, the search
+// and its number of results, the album or the artist, else the page's
+// path.
+func (s *Server) historyEntries(ctx context.Context, events []store.Event) ([]historyEntry, error) {
+	albums, artists := map[int64]chorus.Album{}, map[int64]chorus.Artist{}
+	out := make([]historyEntry, 0, len(events))
+	for _, e := range events {
+		h := historyEntry{Event: e}
+		switch {
+		case e.TrackID != 0:
+			if e.TrackTitle == "" {
+				h.Text = "a track no longer here"
+			} else {
+				h.Name, h.Link = e.TrackTitle, fmt.Sprintf("/tracks/%d", e.TrackID)
+			}
+		case e.Query != "":
+			h.Text = fmt.Sprintf("“%s” (%s)", e.Query, plural(e.Results, "result", "results"))
+		case e.AlbumID != 0:
+			al, ok := albums[e.AlbumID]
+			if !ok {
+				var err error
+				if al, err = s.DB.PublicAlbum(ctx, e.AlbumID); err != nil && !errors.Is(err, chorus.ErrNotFound) {
+					return nil, err
+				}
+				albums[e.AlbumID] = al
+			}
+			if al.ID == 0 {
+				h.Text = "an album no longer here"
+			} else {
+				h.Name, h.Link = al.Title, fmt.Sprintf("/albums/%d", al.ID)
+			}
+		case e.ArtistID != 0:
+			a, ok := artists[e.ArtistID]
+			if !ok {
+				var err error
+				if a, err = s.DB.Artist(ctx, e.ArtistID); err != nil && !errors.Is(err, chorus.ErrNotFound) {
+					return nil, err
+				}
+				artists[e.ArtistID] = a
+			}
+			if a.ID == 0 {
+				h.Text = "an artist no longer here"
+			} else {
+				h.Name, h.Link = a.Name, "/artists/"+url.PathEscape(a.Slug)
+			}
+		default:
+			h.Text = e.Path
+		}
+		out = append(out, h)
+	}
+	return out, nil
 }
 
 // pauseHistory pauses or resumes the history (form field "paused": "1" or "0").

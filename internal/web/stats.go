@@ -35,8 +35,8 @@ var periodChoices = []struct{ Key, Label string }{
 // refused rather than read.
 const maxPeriodDays = 3 * 366
 
-// parsePeriod reads ?period= (default 30d) and, for "custom", ?from= and
-// ?to= (YYYY-MM-DD, UTC). today is the last day any period may include.
+// parsePeriod reads ?period= (default 30d, or custom when ?from= or ?to=
+// is given) and, for "custom", ?from= and ?to= (YYYY-MM-DD, UTC). today is the last day any period may include.
 // Problems are field messages of an *chorus.InvalidError.
 func parsePeriod(q url.Values, today time.Time) (period, error) {
 	today = today.UTC().Truncate(24 * time.Hour)
@@ -46,6 +46,9 @@ func parsePeriod(q url.Values, today time.Time) (period, error) {
 	}
 	if len(p.ToText) > 20 {
 		p.ToText = p.ToText[:20]
+	}
+	if p.Key == "" && (strings.TrimSpace(p.FromText) != "" || strings.TrimSpace(p.ToText) != "") {
+		p.Key = "custom" // dates given without choosing "Custom dates" still mean them
 	}
 	if p.Key == "" {
 		p.Key = "30d"
@@ -333,7 +336,7 @@ func (s *Server) artistStatsCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := parsePeriod(r.URL.Query(), s.Now())
 	if err != nil {
-		return err
+		return s.badRequest(w, r, err.(*chorus.InvalidError).Summary())
 	}
 	st, err := s.artistStats(r.Context(), a, p)
 	if err != nil {
@@ -355,7 +358,7 @@ func (s *Server) artistStatsCSV(w http.ResponseWriter, r *http.Request) error {
 	for i, b := range st.Series {
 		label := p.From.AddDate(0, 0, i).Format(store.DayFormat)
 		if p.monthly() {
-			label = p.From.AddDate(0, i, 0).Format("2006-01")
+			label = time.Date(p.From.Year(), p.From.Month()+time.Month(i), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 		}
 		row(section, label, b.Row)
 	}
@@ -447,8 +450,10 @@ func (s *Server) adminStatsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	for _, r := range top {
 		name, link := fmt.Sprintf("Deleted track %d", r.SubjectID), ""
-		if t, err := s.DB.Track(ctx, r.SubjectID); err == nil {
+		if t, err := s.DB.Track(ctx, r.SubjectID); err == nil && t.Public() {
 			name, link = t.Title+" by "+t.ArtistName, fmt.Sprintf("/tracks/%d", t.ID)
+		} else if err == nil {
+			name = t.Title + " by " + t.ArtistName + " (not public)" // its page answers visitors 404
 		} else if !errors.Is(err, chorus.ErrNotFound) {
 			return err
 		}
@@ -461,6 +466,11 @@ func (s *Server) adminStatsPage(w http.ResponseWriter, r *http.Request) error {
 		name, link := fmt.Sprintf("Deleted artist %d", r.SubjectID), ""
 		if a, err := s.DB.Artist(ctx, r.SubjectID); err == nil {
 			name, link = a.Name, "/artists/"+url.PathEscape(a.Slug)
+			if _, public, err := s.DB.Tracks(ctx, store.TrackFilter{ArtistID: a.ID, Limit: 1}); err != nil {
+				return err
+			} else if public == 0 {
+				name, link = a.Name+" (not public)", "" // no public music: not in the public lists
+			}
 		} else if !errors.Is(err, chorus.ErrNotFound) {
 			return err
 		}
