@@ -149,8 +149,9 @@ func TestAnalyticsByConsent(t *testing.T) {
 			// Downloads and searches are events too.
 			anon.get(track + "/download")
 			anon.get("/search?q=counted")
-			if got, _ := db.Strings(ctx, `SELECT query || ' ' || CAST(results AS TEXT) FROM analytics_events WHERE kind = 'search'`); len(got) != 1 || got[0] != "counted 1" {
-				t.Errorf("search events %v, want the query with 1 result", got)
+			// Without consent a search keeps no words, only its number of results.
+			if got, _ := db.Strings(ctx, `SELECT '[' || query || '] ' || CAST(results AS TEXT) FROM analytics_events WHERE kind = 'search'`); len(got) != 1 || got[0] != "[] 1" {
+				t.Errorf("search events %v, want an empty query with 1 result", got)
 			}
 			if got := eventsOf(t, db, "download"); len(got) != 1 {
 				t.Errorf("download events %v", got)
@@ -171,6 +172,10 @@ func TestAnalyticsByConsent(t *testing.T) {
 			}
 			anon.postForm(track+"/share", nil, "Sec-GPC", "1")
 			member.get("/search?q=flush") // a search is committed after every event queued before it
+			// A consenting member's search keeps its words, linked to them.
+			if got, _ := db.Strings(ctx, `SELECT query FROM analytics_events WHERE kind = 'search' AND member_id = ?`, m.ID); len(got) != 1 || got[0] != "flush" {
+				t.Errorf("the consenting member's search events %v, want the query flush", got)
+			}
 			for kind, want := range map[string][]string{
 				"favourite": {fmt.Sprintf("favourite %d no-visitor", m.ID)},
 				"follow":    {fmt.Sprintf("follow %d no-visitor", m.ID)},
