@@ -199,6 +199,10 @@ const (
 	// FromVisit is a choice made as a visitor that became the member's when
 	// they signed up or logged in on that browser.
 	FromVisit Source = "visit"
+	// FromAccount is a member's own choice copied to the browser they
+	// logged in on, where a visitor had chosen otherwise: the member's
+	// choice wins, and the browser follows it after logging out too.
+	FromAccount Source = "account"
 )
 
 // Record is one entry of the consent ledger: a choice, once made, is never

@@ -236,8 +236,10 @@ func (s *Server) settingsPrivacy(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// carryConsent makes the choice made on this browser before logging in the
-// member's, in the transaction that starts their session.
+// carryConsent settles, in the transaction that starts a member's session,
+// whose choice counts on this browser (store.Tx.CarryConsent): a member who
+// has a recorded choice keeps it and the browser follows it; a member who
+// never chose takes over the choice made on this browser before logging in.
 func carryConsent(r *http.Request, tx *store.Tx, memberID int64) error {
 	id := visitorConsentID(r)
 	if id == "" {
