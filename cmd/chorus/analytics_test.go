@@ -193,6 +193,69 @@ func TestAnalyticsByConsent(t *testing.T) {
 	}
 }
 
+// TestWithdrawingAnalyticsClearsHistory: when a member's analytics consent
+// goes from yes to no, their events are unlinked in the same request, as
+// "Clear all" does, and still count anonymously.
+func TestWithdrawingAnalyticsClearsHistory(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			db := openStore(t, srv.DBURL)
+			ctx := context.Background()
+			id := publishedTrack(t, srv.URL, "withdrawn", "Forgotten Song")
+			c := signUp(t, srv.URL, "changer")
+			c.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			c.get(fmt.Sprintf("/tracks/%d", id))
+			c.get("/search?q=forgotten") // committed after the page view queued before it
+			m, err := db.MemberByLogin(ctx, "changer")
+			if err != nil {
+				t.Fatal(err)
+			}
+			linked := func() string {
+				t.Helper()
+				n, err := db.Strings(ctx, `SELECT CAST(COUNT(*) AS TEXT) FROM analytics_events WHERE member_id = ?`, m.ID)
+				if err != nil || len(n) != 1 {
+					t.Fatalf("count linked events: %v %v", n, err)
+				}
+				return n[0]
+			}
+			if n := linked(); n != "2" {
+				t.Fatalf("%s events linked before withdrawing, want 2", n)
+			}
+			total, err := db.CountEvents(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// Keeping analytics (saying no to something else) clears nothing.
+			c.postForm("/privacy/consent", url.Values{"choice": {"save"}, "purpose": {"analytics"}, "from": {"settings"}, "return": {"/settings/privacy"}})
+			if n := linked(); n != "2" {
+				t.Errorf("%s events linked after a choice that keeps analytics, want 2", n)
+			}
+			_, body := c.get("/settings/privacy")
+			mustNotContain(t, "the settings after keeping analytics", body, "listening history is cleared")
+
+			resp, body := c.postForm("/privacy/consent", url.Values{"choice": {"refuse"}, "from": {"settings"}, "return": {"/settings/privacy"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("withdraw: %d %s", resp.StatusCode, body)
+			}
+			if n := linked(); n != "0" {
+				t.Errorf("%s events still linked after withdrawing analytics consent", n)
+			}
+			if after, err := db.CountEvents(ctx); err != nil || after != total {
+				t.Errorf("%d events after withdrawing (%v), want the same %d", after, err, total)
+			}
+			_, body = c.get("/settings/privacy")
+			mustContain(t, "the settings after withdrawing", body, "your listening history is cleared (2 entries)")
+			_, body = c.get("/settings/history")
+			mustContain(t, "the history after withdrawing", body, "Nothing is linked to you.", "withdrawing analytics consent clears it")
+			if q, _ := db.Strings(ctx, `SELECT query FROM analytics_events WHERE kind = 'search'`); len(q) != 1 || q[0] != "" {
+				t.Errorf("the unlinked search still holds %v", q)
+			}
+		})
+	}
+}
+
 // TestListeningHistory is the member's own history page: it lists their
 // events, pausing stops linking new ones, one entry can be deleted and
 // all cleared, and deleted entries still count anonymously.

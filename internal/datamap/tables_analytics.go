@@ -42,7 +42,7 @@ var analyticsTables = []Table{
 			event("network", IPAddress, Erasure{Action: Delete, Value: "''"}, "the address cut to its /24 (IPv4) or /48 (IPv6)"),
 			event("country", Location, Erasure{Action: Delete, Value: "''"}, "the country of the address (a two-letter code, nothing finer), only when the site has a GeoIP database (--geoip): it is looked up in that file on the site's own server as the event is recorded, no one else is asked, and the full address is not kept for it"),
 			{Name: "member_id", Category: UniqueID, MemberRef: true, Purposes: []Purpose{Analytics}, Visibility: Private,
-				Retention: eventsKept + "; set only with analytics consent, and not while the member's history is paused",
+				Retention: eventsKept + "; set only with analytics consent, and not while the member's history is paused; withdrawing the consent unlinks every event",
 				Export:    NotExported("the account's number; the events themselves are exported"), Erasure: Erasure{Action: Delete, Value: "NULL"}},
 			{Name: "visitor_id", Category: Pseudonym, Purposes: []Purpose{Analytics}, Visibility: Private,
 				Retention: eventsKept + "; a random id in a cookie set only after consent",
