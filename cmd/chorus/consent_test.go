@@ -69,6 +69,13 @@ func TestConsentBannerRefuseAndKeepListening(t *testing.T) {
 			if bytes.Contains(body, []byte("checked")) {
 				t.Error("a box is ticked before any choice")
 			}
+			// The banner says what is counted without a yes, and no longer
+			// that nothing is on before one.
+			mustContain(t, "the banner", body, "Without a yes, we still count the pages you view and what you play, download and search for, anonymously",
+				"no identifier and no cookie, your network address cut to /24 (or /48)", "never your search words",
+				"These counts serve only for overall statistics.", "is linked to you: to your account, as your listening history",
+				"Withdrawing it clears your listening history.")
+			mustNotContain(t, "the banner", body, "Nothing is on until you say yes")
 
 			resp, body = c.postForm("/privacy/consent", url.Values{"choice": {"refuse"}, "from": {"banner"}, "return": {track}})
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != track {
@@ -107,7 +114,19 @@ func TestConsentBannerRefuseAndKeepListening(t *testing.T) {
 				t.Errorf("choices page: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 			}
 			mustContain(t, "the choices page", body, "no to everything we ask about", "<code>chorus_session</code>", "<code>chorus_consent</code>",
-				`<form method="post" action="/privacy/consent"`)
+				`<form method="post" action="/privacy/consent"`, "<code>chorus_aid</code>",
+				"Of the three cookies below, the first two are strictly necessary",
+				"the third, <code>chorus_aid</code>, is set only after you accept analytics",
+				"Without a yes, we still count the pages you view", "never your search words")
+			mustNotContain(t, "the choices page", body, "Both cookies are strictly necessary", "Nothing is on until you say yes")
+
+			// The privacy policy says the same about counting without consent.
+			_, body = c.get("/privacy")
+			mustContain(t, "/privacy", body, `<h2 id="counting-h">Counting visits</h2>`,
+				"Without a yes, we still count the pages you view and what you play, download and search for, anonymously",
+				"never your search words", "these events are linked to you: to your account as your listening history",
+				"<code>chorus_aid</code> cookie", "counted anonymously without your consent; linked to you only with it",
+				"the words searched for, kept only with analytics consent")
 		})
 	}
 }
