@@ -155,8 +155,9 @@ func TestAnalyticsByConsent(t *testing.T) {
 			anon.get(track+"/download", "User-Agent", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)")
 			anon.get(track, "User-Agent", "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)")
 			anon.get("/search?q=counted")
-			if got, _ := db.Strings(ctx, `SELECT query || ' ' || CAST(results AS TEXT) FROM analytics_events WHERE kind = 'search'`); len(got) != 1 || got[0] != "counted 1" {
-				t.Errorf("search events %v, want the query with 1 result", got)
+			// Without consent a search keeps no words, only its number of results.
+			if got, _ := db.Strings(ctx, `SELECT '[' || query || '] ' || CAST(results AS TEXT) FROM analytics_events WHERE kind = 'search'`); len(got) != 1 || got[0] != "[] 1" {
+				t.Errorf("search events %v, want an empty query with 1 result", got)
 			}
 			if got := eventsOf(t, db, "download"); len(got) != 1 {
 				t.Errorf("download events %v, want the one whole download", got)
@@ -194,6 +195,10 @@ func TestAnalyticsByConsent(t *testing.T) {
 			}
 			anon.postForm(track+"/share", nil, "Sec-GPC", "1")
 			member.get("/search?q=flush") // a search is committed after every event queued before it
+			// A consenting member's search keeps its words, linked to them.
+			if got, _ := db.Strings(ctx, `SELECT query FROM analytics_events WHERE kind = 'search' AND member_id = ?`, m.ID); len(got) != 1 || got[0] != "flush" {
+				t.Errorf("the consenting member's search events %v, want the query flush", got)
+			}
 			for kind, want := range map[string][]string{
 				"favourite": {fmt.Sprintf("favourite %d no-visitor", m.ID)},
 				"follow":    {fmt.Sprintf("follow %d no-visitor", m.ID)},
@@ -206,6 +211,69 @@ func TestAnalyticsByConsent(t *testing.T) {
 			subjects, _ := db.Strings(ctx, `SELECT kind || ' ' || CAST(track_id AS TEXT) || ' ' || CAST(artist_id AS TEXT) FROM analytics_events WHERE kind IN ('favourite', 'follow') ORDER BY kind`)
 			if want := []string{fmt.Sprintf("favourite %d %d", id, tr.ArtistID), fmt.Sprintf("follow 0 %d", tr.ArtistID)}; strings.Join(subjects, "|") != strings.Join(want, "|") {
 				t.Errorf("favourite and follow name %v, want %v", subjects, want)
+			}
+		})
+	}
+}
+
+// TestWithdrawingAnalyticsClearsHistory: when a member's analytics consent
+// goes from yes to no, their events are unlinked in the same request, as
+// "Clear all" does, and still count anonymously.
+func TestWithdrawingAnalyticsClearsHistory(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			db := openStore(t, srv.DBURL)
+			ctx := context.Background()
+			id := publishedTrack(t, srv.URL, "withdrawn", "Forgotten Song")
+			c := signUp(t, srv.URL, "changer")
+			c.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			c.get(fmt.Sprintf("/tracks/%d", id))
+			c.get("/search?q=forgotten") // committed after the page view queued before it
+			m, err := db.MemberByLogin(ctx, "changer")
+			if err != nil {
+				t.Fatal(err)
+			}
+			linked := func() string {
+				t.Helper()
+				n, err := db.Strings(ctx, `SELECT CAST(COUNT(*) AS TEXT) FROM analytics_events WHERE member_id = ?`, m.ID)
+				if err != nil || len(n) != 1 {
+					t.Fatalf("count linked events: %v %v", n, err)
+				}
+				return n[0]
+			}
+			if n := linked(); n != "2" {
+				t.Fatalf("%s events linked before withdrawing, want 2", n)
+			}
+			total, err := db.CountEvents(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// Keeping analytics (saying no to something else) clears nothing.
+			c.postForm("/privacy/consent", url.Values{"choice": {"save"}, "purpose": {"analytics"}, "from": {"settings"}, "return": {"/settings/privacy"}})
+			if n := linked(); n != "2" {
+				t.Errorf("%s events linked after a choice that keeps analytics, want 2", n)
+			}
+			_, body := c.get("/settings/privacy")
+			mustNotContain(t, "the settings after keeping analytics", body, "listening history is cleared")
+
+			resp, body := c.postForm("/privacy/consent", url.Values{"choice": {"refuse"}, "from": {"settings"}, "return": {"/settings/privacy"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("withdraw: %d %s", resp.StatusCode, body)
+			}
+			if n := linked(); n != "0" {
+				t.Errorf("%s events still linked after withdrawing analytics consent", n)
+			}
+			if after, err := db.CountEvents(ctx); err != nil || after != total {
+				t.Errorf("%d events after withdrawing (%v), want the same %d", after, err, total)
+			}
+			_, body = c.get("/settings/privacy")
+			mustContain(t, "the settings after withdrawing", body, "your listening history is cleared (2 entries)")
+			_, body = c.get("/settings/history")
+			mustContain(t, "the history after withdrawing", body, "Nothing is linked to you.", "withdrawing analytics consent clears it")
+			if q, _ := db.Strings(ctx, `SELECT query FROM analytics_events WHERE kind = 'search'`); len(q) != 1 || q[0] != "" {
+				t.Errorf("the unlinked search still holds %v", q)
 			}
 		})
 	}

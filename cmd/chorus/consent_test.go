@@ -69,6 +69,13 @@ func TestConsentBannerRefuseAndKeepListening(t *testing.T) {
 			if bytes.Contains(body, []byte("checked")) {
 				t.Error("a box is ticked before any choice")
 			}
+			// The banner says what is counted without a yes, and no longer
+			// that nothing is on before one.
+			mustContain(t, "the banner", body, "Without a yes, we still count the pages you view and what you play, download and search for, anonymously",
+				"no identifier and no cookie, your network address cut to /24 (or /48)", "never your search words",
+				"These counts serve only for overall statistics.", "is linked to you: to your account, as your listening history",
+				"Withdrawing it clears your listening history.")
+			mustNotContain(t, "the banner", body, "Nothing is on until you say yes")
 
 			resp, body = c.postForm("/privacy/consent", url.Values{"choice": {"refuse"}, "from": {"banner"}, "return": {track}})
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != track {
@@ -107,7 +114,19 @@ func TestConsentBannerRefuseAndKeepListening(t *testing.T) {
 				t.Errorf("choices page: %d, Cache-Control %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 			}
 			mustContain(t, "the choices page", body, "no to everything we ask about", "<code>chorus_session</code>", "<code>chorus_consent</code>",
-				`<form method="post" action="/privacy/consent"`)
+				`<form method="post" action="/privacy/consent"`, "<code>chorus_aid</code>",
+				"Of the three cookies below, the first two are strictly necessary",
+				"the third, <code>chorus_aid</code>, is set only after you accept analytics",
+				"Without a yes, we still count the pages you view", "never your search words")
+			mustNotContain(t, "the choices page", body, "Both cookies are strictly necessary", "Nothing is on until you say yes")
+
+			// The privacy policy says the same about counting without consent.
+			_, body = c.get("/privacy")
+			mustContain(t, "/privacy", body, `<h2 id="counting-h">Counting visits</h2>`,
+				"Without a yes, we still count the pages you view and what you play, download and search for, anonymously",
+				"never your search words", "these events are linked to you: to your account as your listening history",
+				"<code>chorus_aid</code> cookie", "counted anonymously without your consent; linked to you only with it",
+				"the words searched for, kept only with analytics consent")
 		})
 	}
 }
@@ -203,7 +222,8 @@ func TestConsentLedgerForMembers(t *testing.T) {
 				t.Errorf("%d choices listed, want 2", n)
 			}
 
-			// Logging in on another browser carries that browser's newer choice.
+			// Logging in on another browser keeps the member's own choice,
+			// whatever was chosen there before.
 			c.postForm("/logout", nil)
 			other := newClient(t, srv.URL)
 			other.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
@@ -211,16 +231,62 @@ func TestConsentLedgerForMembers(t *testing.T) {
 				t.Fatalf("login: %d %s", resp.StatusCode, body)
 			}
 			_, body = other.get("/settings/privacy")
-			if n := bytes.Count(body, []byte("The words you were shown")); n != 3 {
-				t.Errorf("%d choices listed after logging in elsewhere, want 3", n)
+			if n := bytes.Count(body, []byte("The words you were shown")); n != 2 {
+				t.Errorf("%d choices listed after logging in elsewhere, want 2", n)
 			}
 			mustContain(t, "the privacy settings after logging in elsewhere", body,
-				"yes to Analytics, Personalisation, Sharing with your contacts.")
+				"yes to Analytics, Sharing with your contacts; no to Personalisation.")
 
 			// Visitors have no privacy settings page.
 			if resp, _ := newClient(t, srv.URL).get("/settings/privacy"); resp.StatusCode != http.StatusSeeOther {
 				t.Errorf("a visitor on /settings/privacy: %d, want 303 to log in", resp.StatusCode)
 			}
+		})
+	}
+}
+
+// TestConsentLoginKeepsMembersChoice: a member who refused keeps refusing
+// when they log in on a browser where a visitor clicked Accept all, and the
+// browser follows the member's choice after logging out; a member who
+// never chose takes over the browser's choice.
+func TestConsentLoginKeepsMembersChoice(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			srv := startServer(t, d)
+			bob := signUp(t, srv.URL, "bob")
+			bob.postForm("/privacy/consent", url.Values{"choice": {"refuse"}, "from": {"settings"}, "return": {"/settings/privacy"}})
+			bob.postForm("/logout", nil)
+
+			fresh := newClient(t, srv.URL)
+			fresh.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			fresh.get("/") // an analytics id for the accepting visitor
+			if resp, body := fresh.postForm("/login", url.Values{"login": {"bob"}, "password": {"a long password"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("login: %d %s", resp.StatusCode, body)
+			}
+			_, body := fresh.get("/settings/privacy")
+			mustContain(t, "bob's privacy settings after logging in", body, "no to everything we ask about.")
+			mustNotContain(t, "bob's privacy settings after logging in", body, "yes to Analytics", "on this browser before you logged in")
+			if n := bytes.Count(body, []byte("The words you were shown")); n != 1 {
+				t.Errorf("bob has %d choices, want his one refusal", n)
+			}
+			// The browser follows bob's choice once he logs out.
+			fresh.postForm("/logout", nil)
+			_, body = fresh.get("/privacy/choices")
+			mustContain(t, "the browser's choices after bob logged out", body, "no to everything we ask about.")
+			if _, body := fresh.get("/"); bytes.Contains(body, []byte("data-consent-banner")) {
+				t.Error("the browser is asked again after bob's choice")
+			}
+
+			// A member who never chose takes over the browser's choice.
+			createUser(t, srv, "carol", "member", "a long password")
+			other := newClient(t, srv.URL)
+			other.postForm("/privacy/consent", url.Values{"choice": {"accept"}, "return": {"/"}})
+			if resp, body := other.postForm("/login", url.Values{"login": {"carol"}, "password": {"a long password"}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("login: %d %s", resp.StatusCode, body)
+			}
+			_, body = other.get("/settings/privacy")
+			mustContain(t, "carol's privacy settings after logging in", body,
+				"yes to Analytics, Personalisation, Sharing with your contacts.", "on this browser before you logged in")
 		})
 	}
 }

@@ -23,8 +23,9 @@ type Purpose string
 // The purposes Chorus asks about. Nothing else beyond what is strictly
 // necessary to provide what a person asked for is done with their data.
 const (
-	// Analytics is first-party measurement of page views, plays, downloads
-	// and searches, with a truncated network address and the kind of device.
+	// Analytics is linking page views, plays, downloads and searches (with
+	// their words) to the member or to a visitor's random id. Without it
+	// they are only counted, with no identifier (Counting).
 	Analytics Purpose = "analytics"
 	// Personalisation is recommendations and a home page built from what
 	// the person listened to.
@@ -60,7 +61,7 @@ func (p Purpose) Label() string {
 func (p Purpose) Description() string {
 	switch p {
 	case Analytics:
-		return "We count the pages you view and the tracks you play, download and search for, with the start of your network address and the kind of browser and device, to improve Chorus and to show artists how their music is heard. It stays on this site: no other company receives it."
+		return "What you view, play, download and search for (with your search words) is linked to you: to your account, as your listening history, or without an account to a random id in a cookie, so that we can count distinct listeners. It stays on this site: no other company receives it. Withdrawing it clears your listening history."
 	case Personalisation:
 		return "We use what you listened to and liked to suggest music on your home page."
 	case Sharing:
@@ -119,9 +120,15 @@ type Notice struct {
 	Refused []Purpose
 }
 
+// Counting says what is recorded without a yes to analytics: every page
+// view, play, download and search is counted, with no identifier.
+const Counting = "Without a yes, we still count the pages you view and what you play, download and search for, anonymously: " +
+	"no identifier and no cookie, your network address cut to /24 (or /48), the family of your browser and system and the kind of device, " +
+	"and never your search words. These counts serve only for overall statistics."
+
 // Intro is the first paragraph of every notice.
-const Intro = "Chorus works fully without your consent: you can browse, listen and download whatever you choose here. " +
-	"With your consent we would also use your data for the purposes below. Nothing is on until you say yes, " +
+const Intro = "Chorus works fully without your consent: you can browse, search, listen and download whatever you choose here. " +
+	Counting + " A yes to a purpose below allows what it says, " +
 	"and you can change your mind at any time under \"Privacy choices\" at the bottom of every page."
 
 // The words of the buttons, the same wherever consent is asked.
@@ -199,6 +206,10 @@ const (
 	// FromVisit is a choice made as a visitor that became the member's when
 	// they signed up or logged in on that browser.
 	FromVisit Source = "visit"
+	// FromAccount is a member's own choice copied to the browser they
+	// logged in on, where a visitor had chosen otherwise: the member's
+	// choice wins, and the browser follows it after logging out too.
+	FromAccount Source = "account"
 )
 
 // Record is one entry of the consent ledger: a choice, once made, is never

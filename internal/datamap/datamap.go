@@ -85,7 +85,7 @@ const (
 	// "To customise your use and improve the services"; "personal
 	// information may be aggregated into statistics" (§2, §3). Linked to a
 	// person only with analytics consent.
-	Analytics Purpose = "count how the site is used and publish aggregated statistics (linked to you only with your consent)"
+	Analytics Purpose = "count how the site is used and publish aggregated statistics (counted anonymously without your consent; linked to you only with it)"
 	// Investigating abuse and attacks needs the full address for a few days.
 	Security Purpose = "investigate abuse of and attacks on the site"
 	// Chorus PRO: selling licences of an artist's music and paying them

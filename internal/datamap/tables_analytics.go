@@ -23,7 +23,7 @@ var analyticsTables = []Table{
 	{
 		Name: "analytics_events",
 		About: "First-party events: page views, plays, downloads, searches, favourites, follows and shares, with the referring host, the browser family, system and device type parsed from the User-Agent (not kept), the network truncated to /24 or /48 and, when the site has a GeoIP database file, the country of the address. " +
-			"An event carries the member's id or a visitor's random id only with analytics consent (and never with Global Privacy Control); a member's events are their listening history. Erasure, or deleting an entry from the history, unlinks the event and clears its details; it still counts, anonymously.",
+			"An event carries the member's id or a visitor's random id only with analytics consent (and never with Global Privacy Control); without it the event is only counted, with no identifier and no search words. A member's events are their listening history. Erasure, or deleting an entry from the history, unlinks the event and clears its details; it still counts, anonymously.",
 		Owner: ofMember, Rows: UpdateRows, Order: 10,
 		Columns: []Column{
 			notPersonal("id", "the event's number"),
@@ -33,7 +33,7 @@ var analyticsTables = []Table{
 			event("album_id", MediaPlays, unlinked("album_id"), "the album of the track or page"),
 			event("artist_id", MediaPlays, unlinked("artist_id"), "the artist of the track or page"),
 			event("path", Browsing, unlinked("path"), "the page viewed, without its query string"),
-			event("query", Browsing, Erasure{Action: Delete, Value: "''"}, "the words searched for"),
+			event("query", Browsing, Erasure{Action: Delete, Value: "''"}, "the words searched for, kept only with analytics consent"),
 			event("results", Browsing, unlinked("results"), "how many results a search found"),
 			event("referrer_host", Browsing, Erasure{Action: Delete, Value: "''"}, "the host of the page that linked here, nothing more"),
 			event("browser", DeviceType, Erasure{Action: Delete, Value: "''"}, "the browser family"),
@@ -42,7 +42,7 @@ var analyticsTables = []Table{
 			event("network", IPAddress, Erasure{Action: Delete, Value: "''"}, "the address cut to its /24 (IPv4) or /48 (IPv6)"),
 			event("country", Location, Erasure{Action: Delete, Value: "''"}, "the country of the address (a two-letter code, nothing finer), only when the site has a GeoIP database (--geoip): it is looked up in that file on the site's own server as the event is recorded, no one else is asked, and the full address is not kept for it"),
 			{Name: "member_id", Category: UniqueID, MemberRef: true, Purposes: []Purpose{Analytics}, Visibility: Private,
-				Retention: eventsKept + "; set only with analytics consent, and not while the member's history is paused",
+				Retention: eventsKept + "; set only with analytics consent, and not while the member's history is paused; withdrawing the consent unlinks every event",
 				Export:    NotExported("the account's number; the events themselves are exported"), Erasure: Erasure{Action: Delete, Value: "NULL"}},
 			{Name: "visitor_id", Category: Pseudonym, Purposes: []Purpose{Analytics}, Visibility: Private,
 				Retention: eventsKept + "; a random id in a cookie set only after consent",

@@ -182,9 +182,19 @@ func (s *DB) ForgetEvent(ctx context.Context, memberID, eventID int64) error {
 }
 
 // ForgetHistory takes every event out of the member's history and returns
-// how many there were.
-func (s *DB) ForgetHistory(ctx context.Context, memberID int64) (int64, error) {
-	res, err := s.exec(ctx, `UPDATE analytics_events SET `+unlinkEvent+` WHERE member_id = ?`, memberID)
+// how many there were: the events are unlinked and count anonymously.
+func (s *DB) ForgetHistory(ctx context.Context, memberID int64) (n int64, err error) {
+	err = s.Tx(ctx, func(tx *Tx) error {
+		n, err = tx.ForgetHistory(ctx, memberID)
+		return err
+	})
+	return n, err
+}
+
+// ForgetHistory is DB.ForgetHistory inside a transaction, for a change
+// that must go with it (withdrawing analytics consent).
+func (tx *Tx) ForgetHistory(ctx context.Context, memberID int64) (int64, error) {
+	res, err := tx.exec(ctx, `UPDATE analytics_events SET `+unlinkEvent+` WHERE member_id = ?`, memberID)
 	if err != nil {
 		return 0, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,10 +131,15 @@ func (s *DB) ConsentHistory(ctx context.Context, memberID int64) ([]consent.Reco
 	return out, rows.Err()
 }
 
-// CarryConsent makes a visitor's latest choice the member's, when it is
-// newer than the member's own latest choice (or the member has none): the
-// member gets a new record that copies it, with source consent.FromVisit.
-// It reports whether a record was added.
+// CarryConsent settles, when a member logs in on a browser whose visitor
+// made a choice (visitorHash), which choice counts. A member who has a
+// recorded choice of their own keeps it: the member's choice wins over the
+// browser's, and the browser gets a copy of it (a visitor record with
+// source consent.FromAccount) when its latest choice says otherwise, so
+// that it follows the member's choice after logging out too. Only a member
+// who never chose takes over the visitor's latest choice: they get a new
+// record that copies it, with source consent.FromVisit. It reports whether
+// the member got a record.
 func (tx *Tx) CarryConsent(ctx context.Context, visitorHash string, memberID int64) (bool, error) {
 	visit, err := latestConsent(ctx, tx.queryRow, ConsentSubject{VisitorHash: visitorHash})
 	if errors.Is(err, chorus.ErrNotFound) {
@@ -145,14 +151,18 @@ func (tx *Tx) CarryConsent(ctx context.Context, visitorHash string, memberID int
 	own, err := latestConsent(ctx, tx.queryRow, ConsentSubject{MemberID: memberID})
 	switch {
 	case errors.Is(err, chorus.ErrNotFound):
+		visit.Source, visit.CarriedFrom = consent.FromVisit, visit.ID
+		_, err = tx.RecordConsent(ctx, ConsentSubject{MemberID: memberID}, visit)
+		return err == nil, err
 	case err != nil:
 		return false, err
-	case own.CarriedFrom == visit.ID || own.ID > visit.ID:
-		return false, nil // already carried, or the member chose since
 	}
-	visit.Source, visit.CarriedFrom = consent.FromVisit, visit.ID
-	_, err = tx.RecordConsent(ctx, ConsentSubject{MemberID: memberID}, visit)
-	return err == nil, err
+	if slices.Equal(own.Given, visit.Given) && slices.Equal(own.Refused, visit.Refused) {
+		return false, nil
+	}
+	own.Source, own.CarriedFrom = consent.FromAccount, 0
+	_, err = tx.RecordConsent(ctx, ConsentSubject{VisitorHash: visitorHash}, own)
+	return false, err
 }
 
 // DeleteExpiredVisitorConsent deletes visitors' records made before

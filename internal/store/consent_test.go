@@ -108,8 +108,10 @@ func TestConsentLedger(t *testing.T) {
 	})
 }
 
-// TestCarryConsent makes a visitor's choice the member's when they log in,
-// only when it is newer than the member's own, and only once.
+// TestCarryConsent settles whose choice counts when a member logs in on a
+// browser whose visitor chose: a member who never chose takes the
+// visitor's choice, once; a member with a choice of their own keeps it,
+// and the browser's record follows it.
 func TestCarryConsent(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -145,18 +147,29 @@ func TestCarryConsent(t *testing.T) {
 		if carry() {
 			t.Error("carried the same choice twice")
 		}
-		// The member chooses again: an older visitor choice does not win.
-		mustRecordConsent(t, db, store.ConsentSubject{MemberID: m.ID}, choice(nil, consent.FromSettings))
-		if carry() {
-			t.Error("an older visitor choice replaced the member's newer one")
-		}
-		// A newer visitor choice does.
+		// The member refuses everything; a newer visitor choice on the
+		// browser does not replace it: the browser follows the member.
+		own := mustRecordConsent(t, db, store.ConsentSubject{MemberID: m.ID}, choice(nil, consent.FromSettings))
 		mustRecordConsent(t, db, visitor, choice(consent.Purposes, consent.FromChoices))
-		if !carry() {
-			t.Error("a newer visitor choice was not carried")
+		if carry() {
+			t.Error("a visitor's choice replaced the member's own")
 		}
-		if got, _ := db.LatestConsent(ctx, store.ConsentSubject{MemberID: m.ID}); !got.Gives(consent.Personalisation) {
-			t.Errorf("latest after the newer visit %+v", got)
+		if got, _ := db.LatestConsent(ctx, store.ConsentSubject{MemberID: m.ID}); got.ID != own.ID || len(got.Given) != 0 {
+			t.Errorf("the member's latest choice is %+v, want their refusal", got)
+		}
+		browser, err := db.LatestConsent(ctx, visitor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if browser.Source != consent.FromAccount || len(browser.Given) != 0 || browser.MemberID != 0 {
+			t.Errorf("the browser's latest choice is %+v, want a copy of the member's refusal", browser)
+		}
+		// Once the browser agrees, logging in again adds nothing.
+		if carry() {
+			t.Error("carried a choice to a member who has one")
+		}
+		if after, _ := db.LatestConsent(ctx, visitor); after.ID != browser.ID {
+			t.Errorf("the browser got another record %+v", after)
 		}
 	})
 }

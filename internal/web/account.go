@@ -240,7 +240,8 @@ func suspendedMessage(m chorus.Member) string {
 // (truncated, see networkPrefix) and the browser, system and device type
 // read from its User-Agent (the header itself is not kept). A login the
 // browser already had ends. A privacy choice made on this browser before
-// logging in becomes the member's when it is their latest.
+// logging in becomes the member's only when they never chose; otherwise
+// the member's own choice wins and the browser follows it.
 func (s *Server) startSession(r *http.Request, memberID int64) error {
 	if old := s.sessions.GetString(r.Context(), sessionID); old != "" {
 		if err := s.DB.EndMemberSession(r.Context(), old); err != nil {

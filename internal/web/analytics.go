@@ -41,6 +41,11 @@ func (s *Server) newEvent(w http.ResponseWriter, r *http.Request, kind analytics
 		Browser: known(withoutVersion(browser), knownBrowsers), OS: known(withoutVersion(system), knownSystems), Device: device,
 		Network: networkPrefix(r.RemoteAddr), Country: s.GeoIP.CountryOf(r.RemoteAddr), IP: fullAddress(r.RemoteAddr)}
 	if !s.consented(r, consent.Analytics) {
+		// A random id left from an earlier consent (withdrawn, or
+		// replaced at login by a member's refusal) is removed.
+		if _, err := r.Cookie(consent.AnalyticsCookie); err == nil && w != nil {
+			http.SetCookie(w, &http.Cookie{Name: consent.AnalyticsCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		}
 		return ev
 	}
 	if m := s.member(r); m != nil {

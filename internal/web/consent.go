@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -166,7 +167,19 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request) error {
 	rec := consent.Record{Given: yes, Refused: no, Signal: consent.SignalOf(r.Header).String(),
 		PolicyVersion: notice.Version, Wording: notice.Text(), Source: from}
 
-	who, ok := consentSubject(r, s.member(r))
+	m := s.member(r)
+	var before *consent.Record
+	if m != nil {
+		if before, err = s.currentChoice(r, m); err != nil {
+			return err
+		}
+	}
+	// A member who withdraws analytics consent takes their events out of
+	// their listening history, as "Clear all" does: they count anonymously.
+	withdrawn := before != nil && before.Gives(consent.Analytics) && !slices.Contains(yes, consent.Analytics)
+	var cleared int64
+
+	who, ok := consentSubject(r, m)
 	if !ok {
 		id := randomToken(16)
 		who = store.ConsentSubject{VisitorHash: store.VisitorHash(id)}
@@ -175,7 +188,14 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request) error {
 			Secure: strings.HasPrefix(s.BaseURL, "https://")})
 	}
 	if err := s.DB.Tx(r.Context(), func(tx *store.Tx) error {
-		_, err := tx.RecordConsent(r.Context(), who, rec)
+		if _, err := tx.RecordConsent(r.Context(), who, rec); err != nil {
+			return err
+		}
+		if !withdrawn {
+			return nil
+		}
+		var err error
+		cleared, err = tx.ForgetHistory(r.Context(), who.MemberID)
 		return err
 	}); err != nil {
 		return err
@@ -186,7 +206,11 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request) error {
 			http.SetCookie(w, &http.Cookie{Name: consent.AnalyticsCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		}
 	}
-	if who.MemberID != 0 {
+	switch {
+	case withdrawn:
+		s.flash(r, "Your privacy choices are saved. As you withdrew analytics consent, your listening history is cleared ("+
+			strconv.FormatInt(cleared, 10)+" entries): those events now count only anonymously.")
+	case who.MemberID != 0:
 		s.flash(r, "Your privacy choices are saved.")
 	}
 	ret := safeLocal(r.PostForm.Get("return"), "/")
@@ -236,8 +260,10 @@ func (s *Server) settingsPrivacy(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// carryConsent makes the choice made on this browser before logging in the
-// member's, in the transaction that starts their session.
+// carryConsent settles, in the transaction that starts a member's session,
+// whose choice counts on this browser (store.Tx.CarryConsent): a member who
+// has a recorded choice keeps it and the browser follows it; a member who
+// never chose takes over the choice made on this browser before logging in.
 func carryConsent(r *http.Request, tx *store.Tx, memberID int64) error {
 	id := visitorConsentID(r)
 	if id == "" {

@@ -61,6 +61,8 @@ func sourceLabel(s consent.Source) string {
 		return "in your settings"
 	case consent.FromVisit:
 		return "on this browser before you logged in"
+	case consent.FromAccount:
+		return "with your account, applied to this browser when you logged in"
 	}
 	return string(s)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"chorus/internal/chorus"
+	"chorus/internal/consent"
 	"chorus/internal/datamap"
 	"chorus/internal/markup"
 	"chorus/internal/store"
@@ -45,6 +46,7 @@ func (s *Server) privacyPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.render(w, r, http.StatusOK, "privacy.html", "Privacy policy", map[string]any{
 		"Version": v, "Body": body, "Rows": datamap.Record(register), "Processors": register,
+		"Counting": consent.Counting,
 	})
 }
 

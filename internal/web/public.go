@@ -8,6 +8,7 @@ import (
 
 	"chorus/internal/analytics"
 	"chorus/internal/chorus"
+	"chorus/internal/consent"
 	"chorus/internal/store"
 )
 
@@ -80,7 +81,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	}
 	if strings.TrimSpace(q) != "" && p == 1 {
 		ev := s.newEvent(w, r, analytics.Search)
-		ev.Query, ev.Results = chorus.CleanText(q, 200, false), res.TotalTracks
+		ev.Results = res.TotalTracks
+		// Free text can identify a person: without analytics consent a
+		// search is only counted, with its number of results.
+		if s.consented(r, consent.Analytics) {
+			ev.Query = chorus.CleanText(q, 200, false)
+		}
 		s.noteEvent(r, ev)
 	}
 	if wantsJSON(r) {
