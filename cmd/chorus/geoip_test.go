@@ -205,3 +205,19 @@ func TestBadGeoIPStopsTheStart(t *testing.T) {
 		}
 	}
 }
+
+// TestServeRefusesArguments: a word after "serve" that is not a flag is a
+// mistake (a forgotten "--"), refused before anything starts.
+func TestServeRefusesArguments(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, errOut strings.Builder
+	data := t.TempDir()
+	err := run(ctx, []string{"chorus", "serve", "--data", data, "extra-arg"}, envFunc(nil), &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), `serve takes no arguments`) || !strings.Contains(err.Error(), `"extra-arg"`) {
+		t.Fatalf("serve extra-arg: %v", err)
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 {
+		t.Errorf("the refused start left %v in the data directory", entries)
+	}
+}

@@ -31,9 +31,12 @@ import (
 // running streams and requests finish and running jobs complete for up to
 // --shutdown-timeout; jobs still running after that are retried later.
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, _, err := parseFlags("serve", "serve [flags]", args, getenv, stdout, stderr, config.Options{Server: true}, nil)
+	cfg, fs, err := parseFlags("serve", "serve [flags]", args, getenv, stdout, stderr, config.Options{Server: true}, nil)
 	if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve takes no arguments, only flags: %q is not one (see chorus serve --help)", fs.Arg(0))
 	}
 	logger := newLogger(stderr, getenv)
 	// Checked before the database is touched. Not closed: the database
