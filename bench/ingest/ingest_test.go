@@ -31,6 +31,9 @@ func newEvent(i int64) store.Event {
 // seedTracks is how many tracks the events name (newEvent's TrackID).
 const seedTracks = 1000
 
+// placeholder is a "?" of a query, which PostgreSQL writes $1, $2, ...
+var placeholder = regexp.MustCompile(`\?`)
+
 // seedCatalogue writes the artists and tracks the events name, with
 // waveform peaks of their real size (1,000 values as text), so that each
 // batch's play counts update real rows as they would on a live site.
@@ -44,7 +47,7 @@ func seedCatalogue(b *testing.B, db *store.DB) {
 	exec := func(q string, args ...any) {
 		if db.Dialect() == store.Postgres { // $1, $2, ... for PostgreSQL
 			var n int
-			q = regexp.MustCompile(`\?`).ReplaceAllStringFunc(q, func(string) string { n++; return fmt.Sprintf("$%d", n) })
+			q = placeholder.ReplaceAllStringFunc(q, func(string) string { n++; return fmt.Sprintf("$%d", n) })
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			b.Fatal(err)

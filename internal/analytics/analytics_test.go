@@ -2,6 +2,7 @@ package analytics_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -194,6 +195,27 @@ func TestIngesterCommitsEveryAcknowledgedEvent(t *testing.T) {
 	})
 }
 
+// holdWriteLock opens a transaction that keeps the ingester from
+// committing until it is rolled back: an exclusive lock on
+// analytics_events on PostgreSQL, SQLite's one write lock there.
+func holdWriteLock(t *testing.T, db *store.DB) *sql.Tx {
+	t.Helper()
+	ctx := context.Background()
+	lock, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db.Dialect() == store.Postgres {
+		_, err = lock.ExecContext(ctx, `LOCK TABLE analytics_events IN EXCLUSIVE MODE`)
+	} else {
+		_, err = lock.ExecContext(ctx, `INSERT INTO analytics_rollups (day, rolled_at) VALUES ('1999-01-01', CURRENT_TIMESTAMP)`)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lock
+}
+
 // TestIngesterPushesBack holds the database's write lock so that no batch
 // can commit: once the bounded queue is full, Record gives up with
 // ErrBusy instead of queueing more; when the lock goes, the queued events
@@ -201,18 +223,7 @@ func TestIngesterCommitsEveryAcknowledgedEvent(t *testing.T) {
 func TestIngesterPushesBack(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		lock, err := db.SQL().BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if db.Dialect() == store.Postgres {
-			_, err = lock.ExecContext(ctx, `LOCK TABLE analytics_events IN EXCLUSIVE MODE`)
-		} else {
-			_, err = lock.ExecContext(ctx, `INSERT INTO analytics_rollups (day, rolled_at) VALUES ('1999-01-01', CURRENT_TIMESTAMP)`)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		lock := holdWriteLock(t, db)
 		in := analytics.New(db, analytics.Options{Queue: 8, Batch: 4, Wait: 50 * time.Millisecond})
 		defer in.Close()
 		results := make(chan error, 40)
@@ -248,18 +259,7 @@ func TestIngesterPushesBack(t *testing.T) {
 func TestEnqueueNeverWaits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		lock, err := db.SQL().BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if db.Dialect() == store.Postgres {
-			_, err = lock.ExecContext(ctx, `LOCK TABLE analytics_events IN EXCLUSIVE MODE`)
-		} else {
-			_, err = lock.ExecContext(ctx, `INSERT INTO analytics_rollups (day, rolled_at) VALUES ('1999-01-01', CURRENT_TIMESTAMP)`)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		lock := holdWriteLock(t, db)
 		in := analytics.New(db, analytics.Options{Queue: 8, Batch: 4, Wait: time.Minute})
 		defer in.Close()
 		queued := 0

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -209,7 +208,7 @@ func (s *Server) saveConsent(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case withdrawn:
 		s.flash(r, "Your privacy choices are saved. As you withdrew analytics consent, your listening history is cleared ("+
-			strconv.FormatInt(cleared, 10)+" entries): those events now count only anonymously.")
+			plural(int(cleared), "entry", "entries")+"): those events now count only anonymously.")
 	case who.MemberID != 0:
 		s.flash(r, "Your privacy choices are saved.")
 	}
